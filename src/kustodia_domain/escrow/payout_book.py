@@ -1,0 +1,123 @@
+"""Payout lifecycle on the escrow: sent, confirmed, returned, reissued, and completion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kustodia_domain.escrow.base import EscrowBase
+from kustodia_domain.escrow.errors import PayoutStateError
+from kustodia_domain.escrow.events import (
+    EscrowCompleted,
+    EscrowFlaggedForReview,
+    PayoutConfirmed,
+    PayoutReturned,
+    PayoutSent,
+    Transfer,
+)
+from kustodia_domain.escrow.payouts import Payout, PayoutStatus
+from kustodia_domain.escrow.states import Action, allows
+from kustodia_domain.ledger.accounts import Account
+from kustodia_domain.shared.clabe import Clabe
+from kustodia_domain.shared.errors import NotFoundError
+
+
+class PayoutBook(EscrowBase):
+    """Commands on the escrow's payouts."""
+
+    def payout(self, payout_id: str) -> Payout:
+        """The payout with ``payout_id``.
+
+        Raises:
+            NotFoundError: this escrow has no such payout.
+        """
+        for payout in self.payouts:
+            if payout.id == payout_id:
+                return payout
+        raise NotFoundError("payout", payout_id)
+
+    @property
+    def live_payouts(self) -> list[Payout]:
+        """The latest attempt of every payout leg."""
+        latest: dict[int, Payout] = {}
+        for payout in self.payouts:
+            if payout.ordinal not in latest or payout.attempt > latest[payout.ordinal].attempt:
+                latest[payout.ordinal] = payout
+        return list(latest.values())
+
+    def mark_payout_sent(self, payout_id: str, at: datetime, rail_reference: str | None) -> None:
+        """The rail accepted the instruction (idempotent)."""
+        payout = self.payout(payout_id)
+        if payout.status is PayoutStatus.SENT:
+            return
+        payout.mark_sent(at, rail_reference)
+        self._record(PayoutSent, at, payout_id=payout.id)
+
+    def confirm_payout(self, payout_id: str, at: datetime) -> None:
+        """The rail confirmed the payout: money leaves the ledger; may complete the escrow.
+
+        A payout already confirmed is left alone, so a replayed confirmation changes nothing.
+        """
+        payout = self.payout(payout_id)
+        if payout.status is PayoutStatus.CONFIRMED:
+            return
+        payout.mark_confirmed(at)
+        self._record(
+            PayoutConfirmed,
+            at,
+            payout_id=payout.id,
+            transfers=(
+                Transfer(
+                    payout.debit_account(), Account.rail_cash(payout.amount.currency), payout.amount
+                ),
+            ),
+        )
+        self._complete_if_paid(at)
+
+    def return_payout(self, payout_id: str, at: datetime) -> None:
+        """The beneficiary's bank returned the payout: money is owed again; flag for review."""
+        payout = self.payout(payout_id)
+        if payout.status is PayoutStatus.RETURNED:
+            return
+        was_confirmed = payout.mark_returned(at)
+        transfers = (
+            (
+                Transfer(
+                    Account.rail_cash(payout.amount.currency), payout.debit_account(), payout.amount
+                ),
+            )
+            if was_confirmed
+            else ()
+        )
+        self._record(PayoutReturned, at, payout_id=payout.id, transfers=transfers)
+        self.needs_review = True
+        reason = f"payout {payout.id} returned by the receiving bank"
+        self.review_reasons.append(reason)
+        self._record(EscrowFlaggedForReview, at, reason=reason)
+
+    def reissue_payout(self, payout_id: str, destination: Clabe, at: datetime) -> Payout:
+        """Send a returned payout again, as a new attempt, to ``destination``.
+
+        Raises:
+            PayoutStateError: the payout was not returned.
+        """
+        payout = self.payout(payout_id)
+        if payout.status is not PayoutStatus.RETURNED:
+            raise PayoutStateError(f"payout {payout_id} was not returned")
+        reissued = self._schedule(
+            payout.leg,
+            payout.beneficiary_id,
+            payout.amount,
+            destination,
+            at,
+            ordinal=payout.ordinal,
+            attempt=payout.attempt + 1,
+        )
+        assert reissued is not None  # noqa: S101 - a returned payout always has a positive amount
+        return reissued
+
+    def _complete_if_paid(self, at: datetime) -> None:
+        if not allows(self.state, Action.COMPLETE):
+            return
+        if all(p.status is PayoutStatus.CONFIRMED for p in self.live_payouts):
+            self._transition(Action.COMPLETE, at)
+            self._record(EscrowCompleted, at)

@@ -1,0 +1,29 @@
+"""From escrow events to ledger transactions.
+
+Every money-moving event becomes exactly one balanced transaction whose idempotency key is
+``escrow:<escrow id>:<event sequence>``: replaying a command that already ran produces the same
+key and content, which the ledger treats as a no-op.
+"""
+
+from __future__ import annotations
+
+from kustodia_domain.escrow.events import EscrowEvent
+from kustodia_domain.ledger.transactions import LedgerTransaction, TransactionBuilder
+
+
+def ledger_key(event: EscrowEvent) -> str:
+    """The idempotency key of the transaction ``event`` produces."""
+    return f"escrow:{event.aggregate_id}:{event.sequence}"
+
+
+def ledger_transaction_for(event: EscrowEvent) -> LedgerTransaction | None:
+    """The balanced transaction for ``event``, or ``None`` if it moves no money."""
+    builder = TransactionBuilder(
+        key=ledger_key(event),
+        occurred_at=event.occurred_at,
+        description=event.name,
+        escrow_id=event.aggregate_id,
+    )
+    for transfer in event.transfers:
+        builder.debit(transfer.debit, transfer.amount).credit(transfer.credit, transfer.amount)
+    return builder.build()

@@ -1,0 +1,32 @@
+"""Visibility: only parties, brokers and admins may know an escrow or dispute exists."""
+
+from __future__ import annotations
+
+from kustodia_domain.disputes.model import Dispute
+from kustodia_domain.escrow.model import Escrow
+from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.shared.errors import NotFoundError
+
+
+async def visible_escrow(
+    uow: UnitOfWork, escrow_id: str, actor_id: str, *, is_admin: bool = False
+) -> Escrow:
+    """The escrow if ``actor_id`` may see it.
+
+    Raises:
+        NotFoundError: it does not exist, or the actor may not know that it does.
+    """
+    escrow = await uow.escrows.get(escrow_id)
+    if not (is_admin or escrow.involves(actor_id)):
+        raise NotFoundError("escrow", escrow_id)
+    return escrow
+
+
+async def visible_dispute(
+    uow: UnitOfWork, dispute_id: str, actor_id: str, *, is_admin: bool = False
+) -> Dispute:
+    """The dispute if ``actor_id`` is a party or an admin; otherwise ``NotFoundError``."""
+    dispute = await uow.disputes.get(dispute_id)
+    if dispute.role_of(actor_id, is_admin=is_admin) is None:
+        raise NotFoundError("dispute", dispute_id)
+    return dispute

@@ -1,0 +1,65 @@
+"""Admin use cases: put an escrow on hold and clear the hold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from kustodia_domain.escrow.model import Escrow
+from kustodia_domain.ports.clock import Clock, IdGenerator
+from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.persistence import persist_escrow
+from kustodia_domain.shared.errors import ValidationError
+from kustodia_domain.shared.ids import UserId
+
+
+@attrs.frozen(kw_only=True)
+class HoldEscrow:
+    """Hold a funded escrow (``reason`` required) or clear a hold (``reason`` ignored)."""
+
+    escrow_id: str
+    admin_id: UserId
+    reason: str = ""
+
+
+@attrs.frozen
+class HoldEscrowHandler:
+    """Puts a funded escrow on hold: release, auto-release and payouts pause; nothing moves.
+
+    Raises: NotFoundError, InvalidEscrowTransitionError (not funded), ValidationError.
+    """
+
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    ids: IdGenerator
+
+    async def execute(self, cmd: HoldEscrow) -> Escrow:
+        if not cmd.reason.strip():
+            raise ValidationError("a hold needs a reason", field="reason")
+        async with self.uow() as uow:
+            escrow = await uow.escrows.get(cmd.escrow_id)
+            escrow.hold(cmd.reason, self.clock.now())
+            await persist_escrow(uow, escrow, self.ids)
+            await uow.commit()
+        return escrow
+
+
+@attrs.frozen
+class ClearHoldHandler:
+    """Clears a hold; the escrow is funded again and the deadline rule applies.
+
+    Raises: NotFoundError, InvalidEscrowTransitionError (not on hold).
+    """
+
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    ids: IdGenerator
+
+    async def execute(self, cmd: HoldEscrow) -> Escrow:
+        async with self.uow() as uow:
+            escrow = await uow.escrows.get(cmd.escrow_id)
+            escrow.clear_hold(cmd.admin_id, self.clock.now())
+            await persist_escrow(uow, escrow, self.ids)
+            await uow.commit()
+        return escrow

@@ -1,0 +1,138 @@
+"""Recording a SPEI deposit reported by the rail (webhook or sandbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+
+import attrs
+
+from kustodia_domain.escrow.deposits import IncomingDeposit
+from kustodia_domain.ledger.accounts import Account
+from kustodia_domain.ledger.transactions import TransactionBuilder
+from kustodia_domain.ports.clock import Clock, IdGenerator
+from kustodia_domain.ports.reconciliation import UnmatchedDeposit
+from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.config import PlatformPolicy
+from kustodia_domain.services.directory import payout_directory
+from kustodia_domain.services.persistence import persist_escrow
+from kustodia_domain.services.risk_gate import RiskGate, escrow_facts
+from kustodia_domain.shared.clabe import Clabe
+from kustodia_domain.shared.errors import OperationBlockedError, ValidationError
+from kustodia_domain.shared.money import Currency, Money
+
+
+class DepositOutcome(StrEnum):
+    """What happened to a deposit."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    UNMATCHED = "unmatched"
+
+
+@attrs.frozen(kw_only=True)
+class RecordDeposit:
+    """A deposit as the rail reports it."""
+
+    tracking_key: str
+    clabe: str
+    reference: str
+    amount_minor: int
+    currency: str
+    source_clabe: str
+    sender_name: str
+    received_at: datetime
+
+
+@attrs.frozen
+class RecordDepositHandler:
+    """Matches a deposit to an escrow by (CLABE, reference) and applies it.
+
+    Rules: a tracking key is recorded once (a replay changes nothing); a match accumulates
+    toward the amount due and funds the escrow when covered, refunding any excess to its source;
+    a deposit to an escrow that cannot take it is returned whole; a deposit that matches nothing
+    (or that the risk screen blocks) is held in suspense and queued for reconciliation.
+
+    Raises:
+        ValidationError: malformed amount or CLABE (nothing is recorded).
+    """
+
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    ids: IdGenerator
+    risk: RiskGate
+    policy: PlatformPolicy
+
+    async def execute(self, cmd: RecordDeposit) -> DepositOutcome:
+        deposit = IncomingDeposit(
+            tracking_key=cmd.tracking_key,
+            amount=Money(cmd.amount_minor, Currency.of(cmd.currency)),
+            source_clabe=Clabe(cmd.source_clabe),
+            sender_name=cmd.sender_name,
+            received_at=cmd.received_at,
+        )
+        if not deposit.amount.is_positive:
+            raise ValidationError("a deposit amount must be positive", field="amount")
+        now = self.clock.now()
+        async with self.uow() as uow:
+            escrow = await uow.escrows.find_by_reference(cmd.reference)
+            if escrow is None or escrow.deposit_clabe.value != cmd.clabe:
+                return await self._suspense(uow, cmd, deposit)
+            if any(d.tracking_key == cmd.tracking_key for d in escrow.deposits):
+                return DepositOutcome.DUPLICATE
+            try:
+                decision = await self.risk.check(
+                    "escrow.fund",
+                    actor_id=escrow.payer_id,
+                    at=now,
+                    escrow_id=escrow.id,
+                    amount=deposit.amount,
+                    attributes={
+                        **escrow_facts(escrow),
+                        "source_clabe": cmd.source_clabe,
+                        "sender_name": cmd.sender_name,
+                    },
+                )
+            except OperationBlockedError:
+                # The money has already arrived: a blocked deposit is kept in suspense for
+                # compliance to decide, never silently dropped or applied.
+                return await self._suspense(uow, cmd, deposit)
+            directory = await payout_directory(uow.users, escrow, self.policy.treasury_clabe)
+            escrow.receive_deposit(deposit, now, directory)
+            self.risk.apply(escrow, decision, "escrow.fund", now)
+            await persist_escrow(uow, escrow, self.ids)
+            await uow.commit()
+        return DepositOutcome.APPLIED
+
+    async def _suspense(
+        self, uow: UnitOfWork, cmd: RecordDeposit, deposit: IncomingDeposit
+    ) -> DepositOutcome:
+        queued = await uow.unmatched_deposits.add(
+            UnmatchedDeposit(
+                tracking_key=cmd.tracking_key,
+                clabe=cmd.clabe,
+                reference=cmd.reference,
+                amount=deposit.amount,
+                source_clabe=deposit.source_clabe,
+                sender_name=cmd.sender_name,
+                received_at=cmd.received_at,
+            )
+        )
+        if not queued:
+            return DepositOutcome.DUPLICATE
+        currency = deposit.amount.currency
+        transaction = (
+            TransactionBuilder(
+                key=f"suspense:{cmd.tracking_key}",
+                occurred_at=cmd.received_at,
+                description="UnmatchedDeposit",
+            )
+            .debit(Account.rail_cash(currency), deposit.amount)
+            .credit(Account.suspense(currency), deposit.amount)
+            .build()
+        )
+        if transaction is not None:
+            await uow.ledger.post(transaction)
+        await uow.commit()
+        return DepositOutcome.UNMATCHED

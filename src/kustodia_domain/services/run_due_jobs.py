@@ -1,0 +1,81 @@
+"""The scheduler's use case: expiry, auto-release, reminders and yield accrual."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import attrs
+
+from kustodia_domain.ports.clock import IdGenerator
+from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.ports.yield_rate import YieldRateProvider
+from kustodia_domain.services.config import PlatformPolicy
+from kustodia_domain.services.directory import payout_directory
+from kustodia_domain.services.persistence import persist_escrow
+from kustodia_domain.services.risk_gate import RiskGate, escrow_facts
+from kustodia_domain.shared.errors import KustodiaError
+
+
+@attrs.define
+class JobReport:
+    """What one run did."""
+
+    released: int = 0
+    expired: int = 0
+    reminded: int = 0
+    accrued: int = 0
+    skipped: list[str] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class RunDueJobsHandler:
+    """Runs every job due at ``now``, one escrow per transaction.
+
+    Rules: yield accrues daily on custody balances; unfunded escrows past their funding window
+    expire (deposits go home); funded ``standard`` escrows past their deadline are released
+    (screened first); ``dual_approval`` escrows are never released by the clock, only reminded;
+    held and disputed escrows are never released. An escrow another process changed meanwhile
+    is skipped and picked up by the next run, so running twice never settles twice.
+    """
+
+    uow: Callable[[], UnitOfWork]
+    ids: IdGenerator
+    rates: YieldRateProvider
+    risk: RiskGate
+    policy: PlatformPolicy
+
+    async def execute(self, now: datetime) -> JobReport:
+        report = JobReport()
+        async with self.uow() as uow:
+            due = list(await uow.escrows.due_for_jobs(now))
+        rate = await self.rates.annual_rate_ppm(now.date())
+        for escrow_id in due:
+            try:
+                await self._run_one(escrow_id, now, rate, report)
+            except KustodiaError as error:
+                report.skipped.append(f"{escrow_id}: {error.code}")
+        return report
+
+    async def _run_one(self, escrow_id: str, now: datetime, rate: int, report: JobReport) -> None:
+        async with self.uow() as uow:
+            escrow = await uow.escrows.get(escrow_id)
+            if escrow.accrue_yield(now.date(), rate, now).is_positive:
+                report.accrued += 1
+            report.expired += escrow.expire_if_due(now)
+            report.reminded += escrow.remind_if_due(now)
+            if escrow.release_due(now):
+                decision = await self.risk.check(
+                    "release",
+                    actor_id=None,
+                    at=now,
+                    escrow_id=escrow.id,
+                    amount=escrow.custody_balance,
+                    attributes=escrow_facts(escrow),
+                )
+                directory = await payout_directory(uow.users, escrow, self.policy.treasury_clabe)
+                if not self.risk.apply(escrow, decision, "release", now):
+                    report.released += escrow.release_if_due(now, directory)
+            if escrow.pending_events:
+                await persist_escrow(uow, escrow, self.ids)
+                await uow.commit()
