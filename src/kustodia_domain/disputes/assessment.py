@@ -67,6 +67,8 @@ class AssessmentRequest:
     payee: PartyHistory
     payer_activity: SideActivity
     payee_activity: SideActivity
+    response_due_at: datetime | None = None
+    """When the responding party's answer was due (``None``: the assessor's own window)."""
 
 
 @attrs.frozen

@@ -111,6 +111,7 @@ class AssessDisputeHandler:
             payee=await self.history.history(escrow.payee_id, dispute.opened_at),
             payer_activity=_activity(dispute, escrow.payer_id),
             payee_activity=_activity(dispute, escrow.payee_id),
+            response_due_at=dispute.response_due_at,
         )
 
 
