@@ -50,7 +50,8 @@ def test_addition_and_subtraction_are_exact_and_inverse(a: int, b: int) -> None:
     x, y = Money(a, MXN), Money(b, MXN)
     assert (x + y).amount_minor == a + b
     assert (x + y) - y == x
-    assert -(-x) == x
+    assert (x - y) + y == x
+    assert -x + x == Money(0, MXN)
 
 
 def test_mixing_currencies_raises() -> None:

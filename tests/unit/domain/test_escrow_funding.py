@@ -3,7 +3,14 @@
 from datetime import timedelta
 
 import pytest
-from support.escrows import (
+
+from kustodia_domain.escrow.errors import InvalidEscrowTransitionError, NotAPartyError
+from kustodia_domain.escrow.payouts import PayoutLeg
+from kustodia_domain.escrow.states import EscrowState
+from kustodia_domain.escrow.terms import CreatorRole
+from kustodia_domain.ledger.accounts import Account
+from kustodia_domain.shared.money import MXN
+from tests.support.escrows import (
     DIRECTORY,
     PAYEE,
     PAYER,
@@ -16,13 +23,6 @@ from support.escrows import (
     open_escrow,
     terms,
 )
-
-from kustodia_domain.escrow.errors import InvalidEscrowTransitionError, NotAPartyError
-from kustodia_domain.escrow.payouts import PayoutLeg
-from kustodia_domain.escrow.states import EscrowState
-from kustodia_domain.escrow.terms import CreatorRole
-from kustodia_domain.ledger.accounts import Account
-from kustodia_domain.shared.money import MXN
 
 
 def test_a_payment_awaits_funds_and_a_payment_request_awaits_acceptance() -> None:

@@ -3,7 +3,22 @@
 from datetime import timedelta
 
 import pytest
-from support.escrows import (
+
+from kustodia_domain.escrow.custody import Resolution
+from kustodia_domain.escrow.directory import MissingPayoutAccountError, PayoutDirectory
+from kustodia_domain.escrow.errors import (
+    InvalidEscrowTransitionError,
+    PayoutStateError,
+    SettlementRuleError,
+)
+from kustodia_domain.escrow.events import SETTLEMENT_EVENTS
+from kustodia_domain.escrow.payouts import PayoutLeg, PayoutStatus
+from kustodia_domain.escrow.states import EscrowState
+from kustodia_domain.escrow.terms import Commission, EscrowKind, MilestoneSpec
+from kustodia_domain.ledger.accounts import Account
+from kustodia_domain.shared.ids import DisputeId
+from kustodia_domain.shared.money import MXN
+from tests.support.escrows import (
     BROKER,
     BROKER_PAYOUT,
     DIRECTORY,
@@ -21,21 +36,6 @@ from support.escrows import (
     open_escrow,
     terms,
 )
-
-from kustodia_domain.escrow.custody import Resolution
-from kustodia_domain.escrow.directory import MissingPayoutAccountError, PayoutDirectory
-from kustodia_domain.escrow.errors import (
-    InvalidEscrowTransitionError,
-    PayoutStateError,
-    SettlementRuleError,
-)
-from kustodia_domain.escrow.events import SETTLEMENT_EVENTS
-from kustodia_domain.escrow.payouts import PayoutLeg, PayoutStatus
-from kustodia_domain.escrow.states import EscrowState
-from kustodia_domain.escrow.terms import Commission, EscrowKind, MilestoneSpec
-from kustodia_domain.ledger.accounts import Account
-from kustodia_domain.shared.ids import DisputeId
-from kustodia_domain.shared.money import MXN
 
 AFTER_DEADLINE = T0 + timedelta(days=5)
 
@@ -159,7 +159,7 @@ def test_brokers_are_paid_exactly_their_commission_deducted_from_the_seller() ->
         terms(100_001, custody_percent=33, commissions=(Commission(BROKER, 250),)), fee=0
     )
     escrow.approve_release(PAYER, T0, DIRECTORY)
-    paid = {dest: 0 for dest in (PAYEE_PAYOUT, BROKER_PAYOUT)}
+    paid = dict.fromkeys((PAYEE_PAYOUT, BROKER_PAYOUT), 0)
     for payout in escrow.payouts:
         paid[payout.destination] += payout.amount.amount_minor
     assert paid[BROKER_PAYOUT] == 2_500  # 2.5 % of 1,000.01 MXN, rounded by allocate

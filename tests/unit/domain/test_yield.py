@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
-from support.escrows import DIRECTORY, PAYER, T0, LedgerMirror, funded_escrow, mxn, terms
 
 from kustodia_domain.escrow.payouts import PayoutLeg
 from kustodia_domain.escrow.settlement import accrue_daily, split_yield
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.shared.money import MXN
+from tests.support.escrows import DIRECTORY, PAYER, T0, LedgerMirror, funded_escrow, mxn, terms
 
 RATE_7_2 = 72_000
 

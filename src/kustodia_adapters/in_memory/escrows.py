@@ -1,0 +1,79 @@
+"""Escrows, unique by id and by SPEI reference, and the queries the product makes of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from kustodia_adapters.in_memory.session import CurrentTransaction
+from kustodia_adapters.in_memory.store import StoreState, detached
+from kustodia_adapters.in_memory.versions import fetch, insert, update
+from kustodia_domain.escrow.model import Escrow
+from kustodia_domain.escrow.states import CUSTODY, EscrowState
+from kustodia_domain.ports.repositories import EscrowRepository
+from kustodia_domain.shared.errors import ConflictError
+
+_UNFUNDED = frozenset({EscrowState.REQUESTED, EscrowState.AWAITING_FUNDS})
+
+
+def _check_unique(state: StoreState, escrow: Escrow) -> None:
+    for other in state.escrows.values():
+        if other.id != escrow.id and other.reference == escrow.reference:
+            raise ConflictError(f"reference {escrow.reference} is already in use")
+
+
+def _may_be_due(escrow: Escrow, now: datetime) -> bool:
+    if escrow.state in _UNFUNDED:
+        return escrow.funding_deadline is not None and escrow.funding_deadline <= now
+    return escrow.state in CUSTODY
+
+
+class InMemoryEscrowRepository(EscrowRepository):
+    def __init__(self, transaction: CurrentTransaction) -> None:
+        self._transaction = transaction
+
+    async def add(self, escrow: Escrow) -> None:
+        row = detached(escrow)
+
+        def change(state: StoreState) -> None:
+            if row.id in state.escrows:
+                raise ConflictError(f"escrow {row.id} already exists")
+            _check_unique(state, row)
+            insert(state.escrows, row)
+
+        self._transaction().write(change)
+        escrow.version = 1
+
+    async def save(self, escrow: Escrow) -> None:
+        row = detached(escrow)
+
+        def change(state: StoreState) -> None:
+            _check_unique(state, row)
+            update(state.escrows, row, "escrow")
+
+        self._transaction().write(change)
+        escrow.version += 1
+
+    async def get(self, escrow_id: str) -> Escrow:
+        return fetch(self._escrows(), escrow_id, "escrow")
+
+    async def find_by_reference(self, reference: str) -> Escrow | None:
+        return self._first(lambda e: e.reference == reference)
+
+    async def find_by_payout(self, payout_id: str) -> Escrow | None:
+        return self._first(lambda e: any(p.id == payout_id for p in e.payouts))
+
+    async def list_for_user(self, user_id: str, *, limit: int, offset: int) -> Sequence[Escrow]:
+        mine = [e for e in self._escrows().values() if e.involves(user_id)]
+        mine.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+        return [detached(e) for e in mine[offset : offset + limit]]
+
+    async def due_for_jobs(self, now: datetime) -> Sequence[str]:
+        due = [e for e in self._escrows().values() if _may_be_due(e, now)]
+        return [e.id for e in sorted(due, key=lambda e: (e.created_at, e.id))]
+
+    def _escrows(self) -> dict[str, Escrow]:
+        return self._transaction().state.escrows
+
+    def _first(self, matches: Callable[[Escrow], bool]) -> Escrow | None:
+        return next((detached(e) for e in self._escrows().values() if matches(e)), None)

@@ -1,0 +1,67 @@
+"""The unit of work over an :class:`InMemoryStore`."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from kustodia_adapters.in_memory.disputes import InMemoryDisputeRepository
+from kustodia_adapters.in_memory.escrows import InMemoryEscrowRepository
+from kustodia_adapters.in_memory.event_log import InMemoryEventLog
+from kustodia_adapters.in_memory.ledger import InMemoryLedger
+from kustodia_adapters.in_memory.notifications import InMemoryNotificationRepository
+from kustodia_adapters.in_memory.outbox import InMemoryOutbox
+from kustodia_adapters.in_memory.reconciliation import InMemoryUnmatchedDepositRepository
+from kustodia_adapters.in_memory.store import InMemoryStore, Transaction
+from kustodia_adapters.in_memory.users import InMemoryUserRepository
+from kustodia_domain.ports.unit_of_work import UnitOfWork
+
+
+class InMemoryUnitOfWork(UnitOfWork):
+    """``async with`` reads a private copy of the store; ``commit`` publishes it atomically.
+
+    A commit replays this unit's writes on the store's current state under the store's lock:
+    if any of them no longer holds (a stale version, a reference taken meanwhile, a ledger key
+    reused), it raises and nothing of this unit becomes visible. After a commit the unit may go
+    on, reading the newly committed state. One instance serves one task at a time.
+    """
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self._transaction: Transaction | None = None
+        self.users = InMemoryUserRepository(self._current)
+        self.escrows = InMemoryEscrowRepository(self._current)
+        self.disputes = InMemoryDisputeRepository(self._current)
+        self.ledger = InMemoryLedger(self._current)
+        self.events = InMemoryEventLog(self._current)
+        self.outbox = InMemoryOutbox(self._current)
+        self.notifications = InMemoryNotificationRepository(self._current)
+        self.unmatched_deposits = InMemoryUnmatchedDepositRepository(self._current)
+
+    async def __aenter__(self) -> Self:
+        if self._transaction is not None:
+            raise RuntimeError("this unit of work is already open")
+        self._transaction = Transaction(self._store.snapshot())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._transaction = None
+
+    async def commit(self) -> None:
+        transaction = self._current()
+        async with self._store.lock:
+            state = self._store.snapshot()
+            for change in transaction.journal:
+                change(state)
+            self._store.state = state
+            self._transaction = Transaction(self._store.snapshot())
+
+    def _current(self) -> Transaction:
+        if self._transaction is None:
+            raise RuntimeError("use the repositories inside `async with unit_of_work:`")
+        return self._transaction
