@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from kustodia_adapters.in_memory.session import CurrentTransaction
@@ -17,9 +17,16 @@ _UNFUNDED = frozenset({EscrowState.REQUESTED, EscrowState.AWAITING_FUNDS})
 
 
 def _check_unique(state: StoreState, escrow: Escrow) -> None:
-    for other in state.escrows.values():
-        if other.id != escrow.id and other.reference == escrow.reference:
-            raise ConflictError(f"reference {escrow.reference} is already in use")
+    owner = state.escrow_by_reference.get(escrow.reference)
+    if owner is not None and owner != escrow.id:
+        raise ConflictError(f"reference {escrow.reference} is already in use")
+
+
+def _index(state: StoreState, escrow: Escrow) -> None:
+    # Indexes are maintained on write so lookups stay O(1) however many escrows are stored.
+    state.escrow_by_reference[escrow.reference] = escrow.id
+    for payout in escrow.payouts:
+        state.escrow_by_payout[payout.id] = escrow.id
 
 
 def _may_be_due(escrow: Escrow, now: datetime) -> bool:
@@ -40,6 +47,7 @@ class InMemoryEscrowRepository(EscrowRepository):
                 raise ConflictError(f"escrow {row.id} already exists")
             _check_unique(state, row)
             insert(state.escrows, row)
+            _index(state, row)
 
         self._transaction().write(change)
         escrow.version = 1
@@ -50,6 +58,7 @@ class InMemoryEscrowRepository(EscrowRepository):
         def change(state: StoreState) -> None:
             _check_unique(state, row)
             update(state.escrows, row, "escrow")
+            _index(state, row)
 
         self._transaction().write(change)
         escrow.version += 1
@@ -58,10 +67,10 @@ class InMemoryEscrowRepository(EscrowRepository):
         return fetch(self._escrows(), escrow_id, "escrow")
 
     async def find_by_reference(self, reference: str) -> Escrow | None:
-        return self._first(lambda e: e.reference == reference)
+        return self._by_id(self._transaction().state.escrow_by_reference.get(reference))
 
     async def find_by_payout(self, payout_id: str) -> Escrow | None:
-        return self._first(lambda e: any(p.id == payout_id for p in e.payouts))
+        return self._by_id(self._transaction().state.escrow_by_payout.get(payout_id))
 
     async def list_for_user(self, user_id: str, *, limit: int, offset: int) -> Sequence[Escrow]:
         mine = [e for e in self._escrows().values() if e.involves(user_id)]
@@ -75,5 +84,6 @@ class InMemoryEscrowRepository(EscrowRepository):
     def _escrows(self) -> dict[str, Escrow]:
         return self._transaction().state.escrows
 
-    def _first(self, matches: Callable[[Escrow], bool]) -> Escrow | None:
-        return next((detached(e) for e in self._escrows().values() if matches(e)), None)
+    def _by_id(self, escrow_id: str | None) -> Escrow | None:
+        escrow = None if escrow_id is None else self._escrows().get(escrow_id)
+        return None if escrow is None else detached(escrow)

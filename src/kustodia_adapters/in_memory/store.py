@@ -49,6 +49,10 @@ class StoreState:
 
     users: dict[str, User] = attrs.field(factory=dict)
     escrows: dict[str, Escrow] = attrs.field(factory=dict)
+    escrow_by_reference: dict[str, str] = attrs.field(factory=dict)
+    """Index: SPEI reference -> escrow id (references are unique)."""
+    escrow_by_payout: dict[str, str] = attrs.field(factory=dict)
+    """Index: payout id -> escrow id."""
     disputes: dict[str, Dispute] = attrs.field(factory=dict)
     ledger: list[LedgerTransaction] = attrs.field(factory=list)
     ledger_by_key: dict[str, LedgerTransaction] = attrs.field(factory=dict)

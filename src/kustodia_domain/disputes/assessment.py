@@ -12,6 +12,7 @@ from enum import StrEnum
 import attrs
 
 from kustodia_domain.shared.errors import ValidationError
+from kustodia_domain.shared.immutable import immutable
 from kustodia_domain.shared.money import BPS_WHOLE, Money
 
 
@@ -24,6 +25,7 @@ class AssessmentOutcome(StrEnum):
     MANUAL_REVIEW = "manual_review"
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class PartyHistory:
     """What the platform knows of one party's past, as of the dispute."""
@@ -36,6 +38,7 @@ class PartyHistory:
     kyc_level: str
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class SideActivity:
     """One side's participation in the dispute."""
@@ -45,6 +48,7 @@ class SideActivity:
     evidence_bytes: int
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class AssessmentRequest:
     """The facts an assessor may use: no e-mails, CLABEs or names.
@@ -71,6 +75,7 @@ class AssessmentRequest:
     """When the responding party's answer was due (``None``: the assessor's own window)."""
 
 
+@immutable
 @attrs.frozen
 class Factor:
     """One consideration behind an assessment and how much it weighed."""
@@ -87,6 +92,7 @@ def _bps(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
         )
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class Assessment:
     """A validated, storable recommendation with its provenance.

@@ -33,6 +33,7 @@ from kustodia_domain.escrow.custody import Resolution
 from kustodia_domain.shared.errors import ValidationError
 from kustodia_domain.shared.events import DomainEvent
 from kustodia_domain.shared.ids import DisputeId, EscrowId, UserId
+from kustodia_domain.shared.immutable import immutable
 from kustodia_domain.shared.money import Money
 from kustodia_domain.shared.time import ensure_utc
 
@@ -56,6 +57,7 @@ def _text(value: str, field: str, limit: int) -> str:
     return value
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class Message:
     """A message in the dispute thread."""
@@ -67,6 +69,7 @@ class Message:
     posted_at: datetime
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class Evidence:
     """Metadata of an uploaded file; the bytes live in the blob store under ``blob_key``."""
@@ -90,6 +93,7 @@ class Evidence:
         _text(self.filename, "filename", 255)
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class ResolutionDecision:
     """A resolution as proposed (and, when final, approved)."""

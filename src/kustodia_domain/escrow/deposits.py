@@ -7,9 +7,11 @@ from datetime import datetime
 import attrs
 
 from kustodia_domain.shared.clabe import Clabe
+from kustodia_domain.shared.immutable import immutable
 from kustodia_domain.shared.money import Money
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class IncomingDeposit:
     """A SPEI deposit reported by the rail, matched to an escrow by (CLABE, reference).
@@ -25,6 +27,7 @@ class IncomingDeposit:
     received_at: datetime
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class Deposit:
     """A deposit the escrow applied: ``applied`` counts toward funding, ``excess`` went back."""

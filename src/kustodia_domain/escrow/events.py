@@ -13,9 +13,11 @@ import attrs
 
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.shared.events import DomainEvent
+from kustodia_domain.shared.immutable import immutable
 from kustodia_domain.shared.money import Money
 
 
+@immutable
 @attrs.frozen
 class Transfer:
     """Move ``amount`` by debiting ``debit`` and crediting ``credit``."""

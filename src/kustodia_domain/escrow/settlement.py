@@ -52,14 +52,18 @@ def final_payee_side(
 
 
 def refund_by_source(amount: Money, deposits: Sequence[Deposit]) -> list[tuple[Clabe, Money]]:
-    """Return ``amount`` to the deposits' sources in proportion to what each deposit applied."""
-    applied = [d for d in deposits if d.applied.is_positive]
+    """Return ``amount`` to the deposits' sources in proportion to what each source applied.
+
+    Deposits from the same CLABE are one source, so each source gets one refund.
+    """
+    applied: dict[Clabe, int] = {}
+    for d in deposits:
+        if d.applied.is_positive:
+            applied[d.source_clabe] = applied.get(d.source_clabe, 0) + d.applied.amount_minor
     if not applied or amount.is_zero:
         return []
-    parts = allocate(amount, [d.applied.amount_minor for d in applied])
-    return [
-        (d.source_clabe, part) for d, part in zip(applied, parts, strict=True) if part.is_positive
-    ]
+    parts = allocate(amount, list(applied.values()))
+    return [(clabe, part) for clabe, part in zip(applied, parts, strict=True) if part.is_positive]
 
 
 def accrue_daily(principal_minor: int, rate_ppm: int, days: int, carry: int) -> tuple[int, int]:

@@ -12,6 +12,7 @@ import attrs
 
 from kustodia_domain.shared.errors import ValidationError
 from kustodia_domain.shared.ids import UserId
+from kustodia_domain.shared.immutable import immutable
 from kustodia_domain.shared.money import BPS_WHOLE, MXN, Money, allocate, portion_bps
 
 MAX_AMOUNT_MINOR = 10**15
@@ -46,6 +47,7 @@ class Party(StrEnum):
     PAYEE = "payee"
 
 
+@immutable
 @attrs.frozen
 class Commission:
     """A broker's commission in basis points of the amount, deducted from the seller's proceeds."""
@@ -58,6 +60,7 @@ class Commission:
             raise ValidationError("a commission is 1-5000 basis points", field="commissions")
 
 
+@immutable
 @attrs.frozen
 class MilestoneSpec:
     """A named share (basis points) of the custody amount, released on its own approval."""
@@ -78,6 +81,7 @@ def _check_text(value: str, field: str, limit: int, *, required: bool) -> None:
         raise ValidationError(f"{field} must be {need}-{limit} characters", field=field)
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class EscrowTerms:
     """What the parties agreed. Constructing terms validates every rule.
@@ -159,6 +163,7 @@ class EscrowTerms:
         return allocate(self.custody_amount, [m.share_bps for m in self.milestones])
 
 
+@immutable
 @attrs.frozen
 class FeeSchedule:
     """Platform fee in basis points of the amount, per escrow kind (paid by the payer on top)."""

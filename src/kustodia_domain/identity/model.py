@@ -10,6 +10,7 @@ import attrs
 from kustodia_domain.shared.clabe import Clabe
 from kustodia_domain.shared.errors import ValidationError
 from kustodia_domain.shared.ids import UserId
+from kustodia_domain.shared.immutable import immutable
 
 _MAX_NAME = 200
 
@@ -53,6 +54,7 @@ def _name(instance: object, attribute: attrs.Attribute[str], value: str) -> None
         )
 
 
+@immutable
 @attrs.frozen
 class PayoutAccount:
     """Where a user's payouts go: a validated CLABE and the account holder's name."""

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 import attrs
 
+from kustodia_domain.shared.immutable import immutable
 from kustodia_domain.shared.money import Currency
 
 
@@ -44,6 +45,7 @@ _SCOPED = frozenset(
 )
 
 
+@immutable
 @attrs.frozen(order=True)
 class Account:
     """An account: a kind, an owner for per-escrow and per-user kinds, and a currency.

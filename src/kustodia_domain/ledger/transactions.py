@@ -9,9 +9,11 @@ import attrs
 
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.shared.errors import ValidationError
+from kustodia_domain.shared.immutable import immutable
 from kustodia_domain.shared.money import Money
 
 
+@immutable
 @attrs.frozen
 class Posting:
     """One leg of a transaction: a signed amount (debit positive) on one account."""
@@ -26,6 +28,7 @@ class Posting:
             raise ValidationError("a posting cannot be zero", field="amount")
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class LedgerTransaction:
     """A set of postings that sum to zero in each currency, written once under ``key``.

@@ -9,7 +9,10 @@ from typing import Protocol
 
 import attrs
 
+from kustodia_domain.shared.immutable import immutable
 
+
+@immutable
 @attrs.frozen(kw_only=True)
 class Notification:
     """A message to one user about one escrow or dispute event."""

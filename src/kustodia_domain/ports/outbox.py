@@ -9,7 +9,10 @@ from typing import Protocol
 
 import attrs
 
+from kustodia_domain.shared.immutable import immutable
 
+
+@immutable
 @attrs.frozen(kw_only=True)
 class OutboxMessage:
     """A unit of outside work (send a payout, request an assessment, send an e-mail).

@@ -10,9 +10,11 @@ from typing import Protocol
 import attrs
 
 from kustodia_domain.shared.clabe import Clabe
+from kustodia_domain.shared.immutable import immutable
 from kustodia_domain.shared.money import Money
 
 
+@immutable
 @attrs.frozen(kw_only=True)
 class UnmatchedDeposit:
     """A deposit whose (CLABE, reference) matched no escrow."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import attrs
 
 from kustodia_domain.shared.errors import ValidationError
+from kustodia_domain.shared.immutable import immutable
 
 _WEIGHTS = (3, 7, 1) * 6
 
@@ -48,6 +49,7 @@ def _validate(instance: object, attribute: attrs.Attribute[str], value: str) -> 
         raise ValidationError("CLABE check digit is wrong", field="clabe")
 
 
+@immutable
 @attrs.frozen
 class Clabe:
     """A validated CLABE. Constructing one with a bad value raises ``ValidationError``."""

@@ -6,7 +6,10 @@ from datetime import datetime
 
 import attrs
 
+from kustodia_domain.shared.immutable import immutable
 
+
+@immutable
 @attrs.frozen(kw_only=True)
 class DomainEvent:
     """Something that happened to an aggregate, named in the past tense.

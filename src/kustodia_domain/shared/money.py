@@ -15,8 +15,10 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from kustodia_domain.shared.errors import CurrencyMismatchError, ValidationError
+from kustodia_domain.shared.immutable import immutable
 
 
+@immutable
 @attrs.frozen
 class Currency:
     """An ISO-4217-like currency with its number of decimals (``exponent``)."""
@@ -51,6 +53,7 @@ def _must_be_int(instance: object, attribute: attrs.Attribute[int], value: objec
         raise TypeError(f"{attribute.name} must be int minor units, got {type(value).__name__}")
 
 
+@immutable
 @attrs.frozen(order=False)
 class Money:
     """An amount of ``currency`` in integer minor units (centavos for MXN)."""

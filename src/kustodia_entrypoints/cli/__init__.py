@@ -1,0 +1,1 @@
+"""The ``kustodia`` command line: commands receive the use cases from the composition root."""
