@@ -5,7 +5,15 @@ installs the project with its ``dev`` extra into ``.venv`` once, and every tool 
 That keeps a run on a fresh machine to one install and works with only Python and pip.
 """
 
+import os
+import sys
+from pathlib import Path
+
 import nox
+
+# Sessions use the tools installed beside the interpreter running nox (the project's .venv),
+# never whatever else is on PATH.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "imports", "typecheck", "tests"]

@@ -166,3 +166,11 @@ def test_outsiders_may_not_cancel_or_approve() -> None:
     escrow = open_escrow()
     with pytest.raises(NotAPartyError):
         escrow.cancel("usr_outsider", T0)  # type: ignore[arg-type]
+
+
+def test_deposits_from_one_source_are_refunded_in_one_payout() -> None:
+    escrow = open_escrow()
+    escrow.receive_deposit(deposit(30_000, "t1", SOURCE_A), T0, DIRECTORY)
+    escrow.receive_deposit(deposit(20_000, "t2", SOURCE_A), T0, DIRECTORY)
+    escrow.cancel(PAYER, T0)
+    assert [(p.destination, p.amount) for p in escrow.payouts] == [(SOURCE_A, mxn(50_000))]
