@@ -5,7 +5,7 @@ from __future__ import annotations
 from kustodia_domain.disputes.model import Dispute
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.ports.unit_of_work import UnitOfWork
-from kustodia_domain.shared.errors import NotFoundError
+from kustodia_domain.shared.errors import ForbiddenError, NotFoundError
 
 
 async def visible_escrow(
@@ -30,3 +30,17 @@ async def visible_dispute(
     if dispute.role_of(actor_id, is_admin=is_admin) is None:
         raise NotFoundError("dispute", dispute_id)
     return dispute
+
+
+async def require_admin(uow: UnitOfWork, user_id: str) -> None:
+    """Admin-only use cases check the role themselves, whatever the edge already checked.
+
+    Raises:
+        ForbiddenError: the user is not an admin (or does not exist).
+    """
+    try:
+        user = await uow.users.get(user_id)
+    except NotFoundError:
+        raise ForbiddenError("only admins may do this") from None
+    if not user.is_admin:
+        raise ForbiddenError("only admins may do this")

@@ -9,6 +9,7 @@ import attrs
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.access import require_admin
 from kustodia_domain.services.persistence import persist_escrow
 from kustodia_domain.shared.errors import ValidationError
 from kustodia_domain.shared.ids import UserId
@@ -27,7 +28,8 @@ class HoldEscrow:
 class HoldEscrowHandler:
     """Puts a funded escrow on hold: release, auto-release and payouts pause; nothing moves.
 
-    Raises: NotFoundError, InvalidEscrowTransitionError (not funded), ValidationError.
+    Raises: ForbiddenError (not an admin), NotFoundError, InvalidEscrowTransitionError (not
+    funded), ValidationError.
     """
 
     uow: Callable[[], UnitOfWork]
@@ -38,6 +40,7 @@ class HoldEscrowHandler:
         if not cmd.reason.strip():
             raise ValidationError("a hold needs a reason", field="reason")
         async with self.uow() as uow:
+            await require_admin(uow, cmd.admin_id)
             escrow = await uow.escrows.get(cmd.escrow_id)
             escrow.hold(cmd.reason, self.clock.now())
             await persist_escrow(uow, escrow, self.ids)
@@ -49,7 +52,8 @@ class HoldEscrowHandler:
 class ClearHoldHandler:
     """Clears a hold; the escrow is funded again and the deadline rule applies.
 
-    Raises: NotFoundError, InvalidEscrowTransitionError (not on hold).
+    Raises: ForbiddenError (not an admin), NotFoundError, InvalidEscrowTransitionError (not on
+    hold).
     """
 
     uow: Callable[[], UnitOfWork]
@@ -58,6 +62,7 @@ class ClearHoldHandler:
 
     async def execute(self, cmd: HoldEscrow) -> Escrow:
         async with self.uow() as uow:
+            await require_admin(uow, cmd.admin_id)
             escrow = await uow.escrows.get(cmd.escrow_id)
             escrow.clear_hold(cmd.admin_id, self.clock.now())
             await persist_escrow(uow, escrow, self.ids)

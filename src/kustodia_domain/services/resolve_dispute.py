@@ -18,6 +18,7 @@ from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.ports.assessor import DisputeAssessor, PartyHistoryReader
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.access import require_admin
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.directory import payout_directory
 from kustodia_domain.services.persistence import persist_dispute, persist_escrow
@@ -134,8 +135,8 @@ class ResolveDisputeHandler:
     amount (the payer gets the rest of the custody); when the custody at stake is at least the
     high-value threshold the resolution waits for a second, different admin.
 
-    Raises: NotFoundError, DisputeClosedError, ValidationError, SettlementRuleError,
-    InvalidEscrowTransitionError, FourEyesError.
+    Raises: ForbiddenError (not an admin), NotFoundError, DisputeClosedError, ValidationError,
+    SettlementRuleError, InvalidEscrowTransitionError, FourEyesError.
     """
 
     uow: Callable[[], UnitOfWork]
@@ -146,6 +147,7 @@ class ResolveDisputeHandler:
     async def execute(self, cmd: ResolveDispute) -> Dispute:
         now = self.clock.now()
         async with self.uow() as uow:
+            await require_admin(uow, cmd.admin_id)
             dispute = await uow.disputes.get(cmd.dispute_id)
             escrow = await uow.escrows.get(dispute.escrow_id)
             payee_amount = self._payee_amount(cmd, escrow)
@@ -187,7 +189,8 @@ class ApproveResolution:
 class ApproveResolutionHandler:
     """The second admin's approval makes the proposal final and settles the escrow.
 
-    Raises: NotFoundError, FourEyesError (same admin, or nothing pending).
+    Raises: ForbiddenError (not an admin), NotFoundError, FourEyesError (same admin, or nothing
+    pending).
     """
 
     uow: Callable[[], UnitOfWork]
@@ -197,6 +200,7 @@ class ApproveResolutionHandler:
 
     async def execute(self, cmd: ApproveResolution) -> Dispute:
         async with self.uow() as uow:
+            await require_admin(uow, cmd.admin_id)
             dispute = await uow.disputes.get(cmd.dispute_id)
             escrow = await uow.escrows.get(dispute.escrow_id)
             now = self.clock.now()

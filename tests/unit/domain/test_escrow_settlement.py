@@ -242,3 +242,20 @@ def test_payout_idempotency_keys_are_stable_and_unique() -> None:
     keys = [p.idempotency_key for p in escrow.payouts]
     assert len(set(keys)) == len(keys)
     assert keys == [f"payout:esc_1:{n}:1" for n in range(1, len(keys) + 1)]
+
+
+def test_a_payout_returned_after_completion_flags_the_escrow_and_is_owed_again() -> None:
+    escrow = funded_escrow()
+    mirror = LedgerMirror()
+    escrow.approve_release(PAYER, T0, DIRECTORY)
+    (payout,) = escrow.payouts
+    escrow.mark_payout_sent(payout.id, T0, None)
+    escrow.confirm_payout(payout.id, T0)
+    assert escrow.state is EscrowState.COMPLETED
+    escrow.return_payout(payout.id, T0 + timedelta(days=2))
+    mirror.absorb(escrow)
+    assert escrow.state is EscrowState.COMPLETED
+    assert escrow.needs_review
+    assert mirror.held(Account.payable(PAYEE, MXN)) == 100_000
+    reissued = escrow.reissue_payout(payout.id, PAYEE_PAYOUT, T0 + timedelta(days=3))
+    assert reissued.status is PayoutStatus.PENDING
