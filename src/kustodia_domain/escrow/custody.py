@@ -70,8 +70,7 @@ class CustodyMixin(PayoutBook):
             InvalidEscrowTransitionError: the escrow is not funded (held, disputed, settled...).
             SettlementRuleError: a milestone is missing, unknown or already released.
         """
-        party = self._require_party(actor_id, Party.PAYER, Party.PAYEE)
-        next_state(self.state, Action.APPROVE)
+        party = self.require_approver(actor_id)
         self._require_destinations(directory)
         if self.milestones:
             self._approve_milestone(party, milestone, at, directory)
@@ -88,6 +87,17 @@ class CustodyMixin(PayoutBook):
         self._record(ReleaseApproved, at, party=party.value, milestone=None)
         if self._approvals_met(payer=self.payer_approved, payee=self.payee_approved):
             self._release_all(at, directory, reason=f"{self.kind.value}_approval")
+
+    def require_approver(self, actor_id: UserId) -> Party:
+        """Check that ``actor_id`` may approve a release now, before anything is screened.
+
+        Raises:
+            NotAPartyError: the actor is not the payer or the payee.
+            InvalidEscrowTransitionError: the escrow is not funded.
+        """
+        party = self._require_party(actor_id, Party.PAYER, Party.PAYEE)
+        next_state(self.state, Action.APPROVE)
+        return party
 
     def _approvals_met(self, *, payer: bool, payee: bool) -> bool:
         return payer and (payee or self.kind is EscrowKind.STANDARD)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import attrs
 
-from kustodia_domain.disputes.model import Dispute, Evidence, Message
+from kustodia_domain.disputes.errors import DisputeClosedError
+from kustodia_domain.disputes.model import Dispute, DisputeStatus, Evidence, Message
 from kustodia_domain.ports.blobs import BlobStore
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.outbox import OutboxMessage
@@ -146,7 +148,8 @@ class AddEvidenceHandler:
     The bytes go to the blob store (content-addressed, outside the transaction); the dispute
     keeps SHA-256, size and type. Limits: 10 MiB; PDF, PNG, JPEG, WebP or plain text.
 
-    Raises: NotFoundError, DisputeClosedError, ValidationError (type or size).
+    Raises: NotFoundError, DisputeClosedError, ValidationError (type or size),
+    OperationBlockedError (nothing is stored).
     """
 
     uow: Callable[[], UnitOfWork]
@@ -158,8 +161,12 @@ class AddEvidenceHandler:
     async def execute(self, cmd: AddEvidence) -> Evidence:
         now = self.clock.now()
         async with self.uow() as uow:
-            await visible_dispute(uow, cmd.dispute_id, cmd.actor_id, is_admin=cmd.is_admin)
-        # Validate before storing anything: a rejected file never reaches the blob store.
+            dispute = await visible_dispute(
+                uow, cmd.dispute_id, cmd.actor_id, is_admin=cmd.is_admin
+            )
+            if dispute.status is DisputeStatus.RESOLVED:
+                raise DisputeClosedError(f"dispute {dispute.id} is resolved")
+        # Validate and screen before storing anything: a refused file never reaches the blob store.
         probe = Evidence(
             id="probe",
             uploaded_by=cmd.actor_id,
@@ -170,15 +177,15 @@ class AddEvidenceHandler:
             blob_key="",
             uploaded_at=now,
         )
-        stored = await self.blobs.put(cmd.data, cmd.content_type)
-        evidence = attrs.evolve(
-            probe, id=self.ids.new_id("evd"), sha256=stored.sha256, blob_key=stored.key
-        )
         await self.risk.check(
             "dispute.evidence_uploaded",
             actor_id=cmd.actor_id,
             at=now,
-            attributes={"evidence_sha256": stored.sha256},
+            attributes={"evidence_sha256": hashlib.sha256(cmd.data).hexdigest()},
+        )
+        stored = await self.blobs.put(cmd.data, cmd.content_type)
+        evidence = attrs.evolve(
+            probe, id=self.ids.new_id("evd"), sha256=stored.sha256, blob_key=stored.key
         )
         async with self.uow() as uow:
             dispute = await visible_dispute(

@@ -82,7 +82,8 @@ class ApproveReleaseHandler:
     """Records a party's approval and releases when the kind's rule is met.
 
     ``standard`` releases on the payer's approval; ``dual_approval`` needs both. Releases are
-    screened; a ``hold`` decision holds the escrow instead of releasing it.
+    screened once the approver and the escrow's state are known to be valid; a ``hold``
+    decision holds the escrow instead of releasing it.
 
     Raises: NotFoundError, NotAPartyError, InvalidEscrowTransitionError (not funded: held,
     disputed or already settled; a lost race surfaces as ConcurrencyConflictError),
@@ -99,6 +100,8 @@ class ApproveReleaseHandler:
         now = self.clock.now()
         async with self.uow() as uow:
             escrow = await visible_escrow(uow, cmd.escrow_id, cmd.actor_id)
+            # Settled before screening: a ``hold`` must never let a broker change the escrow.
+            escrow.require_approver(cmd.actor_id)
             decision = await self.risk.check(
                 "release",
                 actor_id=cmd.actor_id,

@@ -16,6 +16,7 @@ from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.escrow.payouts import PayoutStatus
 from kustodia_domain.escrow.states import EscrowState
 from kustodia_domain.ports.clock import Clock, IdGenerator
+from kustodia_domain.ports.outbox import OutboxMessage
 from kustodia_domain.ports.payment_rail import PaymentRail, PayoutOrder, RailPayoutStatus
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.persistence import PAYOUT_TOPIC, persist_escrow
@@ -25,7 +26,10 @@ from kustodia_domain.shared.errors import ConflictError, NotFoundError
 
 @attrs.frozen
 class DispatchPayoutsHandler:
-    """Sends pending payouts (skipping escrows on hold); returns how many were sent."""
+    """Sends up to ``limit`` pending payouts (skipping escrows on hold); returns how many were sent.
+
+    Pending work of other topics and payouts held back never count toward ``limit``.
+    """
 
     uow: Callable[[], UnitOfWork]
     clock: Clock
@@ -33,29 +37,8 @@ class DispatchPayoutsHandler:
     rail: PaymentRail
 
     async def execute(self, limit: int = 100) -> int:
-        orders: list[tuple[str, PayoutOrder]] = []
         async with self.uow() as uow:
-            for message in await uow.outbox.pending(limit):
-                if message.topic != PAYOUT_TOPIC:
-                    continue
-                escrow = await uow.escrows.get(str(message.payload["escrow_id"]))
-                payout = escrow.payout(str(message.payload["payout_id"]))
-                if escrow.state is EscrowState.ON_HOLD or payout.status is not (
-                    PayoutStatus.PENDING
-                ):
-                    continue
-                orders.append(
-                    (
-                        message.key,
-                        PayoutOrder(
-                            payout_id=payout.id,
-                            idempotency_key=payout.idempotency_key,
-                            amount=payout.amount,
-                            destination=payout.destination,
-                            concept=f"Kustodia {escrow.reference} {payout.leg.value}",
-                        ),
-                    )
-                )
+            orders = await self._sendable(uow, limit)
         sent = 0
         for key, order in orders:
             receipt = await self.rail.send_payout(order)
@@ -70,6 +53,35 @@ class DispatchPayoutsHandler:
                 continue  # another process recorded it; the rail's key kept it single
             sent += 1
         return sent
+
+    async def _sendable(self, uow: UnitOfWork, limit: int) -> list[tuple[str, PayoutOrder]]:
+        # Other topics and payouts of held escrows stay pending too; the window widens past
+        # them so that they can never starve the payouts behind them.
+        window = limit
+        while True:
+            messages = await uow.outbox.pending(window)
+            orders: list[tuple[str, PayoutOrder]] = []
+            for message in messages:
+                order = await self._order(uow, message) if message.topic == PAYOUT_TOPIC else None
+                if order is not None:
+                    orders.append((message.key, order))
+            if len(orders) >= limit or len(messages) < window:
+                return orders[:limit]
+            window *= 2
+
+    @staticmethod
+    async def _order(uow: UnitOfWork, message: OutboxMessage) -> PayoutOrder | None:
+        escrow = await uow.escrows.get(str(message.payload["escrow_id"]))
+        payout = escrow.payout(str(message.payload["payout_id"]))
+        if escrow.state is EscrowState.ON_HOLD or payout.status is not PayoutStatus.PENDING:
+            return None
+        return PayoutOrder(
+            payout_id=payout.id,
+            idempotency_key=payout.idempotency_key,
+            amount=payout.amount,
+            destination=payout.destination,
+            concept=f"Kustodia {escrow.reference} {payout.leg.value}",
+        )
 
     async def _record(self, key: str, payout_id: str, reference: str, *, confirmed: bool) -> None:
         now = self.clock.now()

@@ -81,6 +81,12 @@ class RecordDepositHandler:
                 return await self._suspense(uow, cmd, deposit)
             if any(d.tracking_key == cmd.tracking_key for d in escrow.deposits):
                 return DepositOutcome.DUPLICATE
+            if any(
+                d.tracking_key == cmd.tracking_key for d in await uow.unmatched_deposits.list_open()
+            ):
+                # Already held in suspense (e.g. blocked by the screen): a replay is the same
+                # money, so applying it now would count it twice.
+                return DepositOutcome.DUPLICATE
             try:
                 decision = await self.risk.check(
                     "escrow.fund",

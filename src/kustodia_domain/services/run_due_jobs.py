@@ -58,12 +58,15 @@ class RunDueJobsHandler:
         return report
 
     async def _run_one(self, escrow_id: str, now: datetime, rate: int, report: JobReport) -> None:
+        # Counted apart and added to the report only once committed: a run that loses a race
+        # reports the escrow as skipped, never as released.
+        done = JobReport()
         async with self.uow() as uow:
             escrow = await uow.escrows.get(escrow_id)
             if escrow.accrue_yield(now.date(), rate, now).is_positive:
-                report.accrued += 1
-            report.expired += escrow.expire_if_due(now)
-            report.reminded += escrow.remind_if_due(now)
+                done.accrued += 1
+            done.expired += escrow.expire_if_due(now)
+            done.reminded += escrow.remind_if_due(now)
             if escrow.release_due(now):
                 decision = await self.risk.check(
                     "release",
@@ -75,7 +78,11 @@ class RunDueJobsHandler:
                 )
                 directory = await payout_directory(uow.users, escrow, self.policy.treasury_clabe)
                 if not self.risk.apply(escrow, decision, "release", now):
-                    report.released += escrow.release_if_due(now, directory)
+                    done.released += escrow.release_if_due(now, directory)
             if escrow.pending_events:
                 await persist_escrow(uow, escrow, self.ids)
                 await uow.commit()
+        report.released += done.released
+        report.expired += done.expired
+        report.reminded += done.reminded
+        report.accrued += done.accrued
