@@ -13,9 +13,14 @@ async def visible_escrow(
 ) -> Escrow:
     """The escrow if ``actor_id`` may see it.
 
+    ``is_admin`` is a claim the caller makes; it is checked against the stored role.
+
     Raises:
         NotFoundError: it does not exist, or the actor may not know that it does.
+        ForbiddenError: ``is_admin`` is claimed by a user who is not an admin.
     """
+    if is_admin:
+        await require_admin(uow, actor_id)
     escrow = await uow.escrows.get(escrow_id)
     if not (is_admin or escrow.involves(actor_id)):
         raise NotFoundError("escrow", escrow_id)
@@ -25,7 +30,13 @@ async def visible_escrow(
 async def visible_dispute(
     uow: UnitOfWork, dispute_id: str, actor_id: str, *, is_admin: bool = False
 ) -> Dispute:
-    """The dispute if ``actor_id`` is a party or an admin; otherwise ``NotFoundError``."""
+    """The dispute if ``actor_id`` is a party or a (verified) admin; otherwise ``NotFoundError``.
+
+    Raises:
+        ForbiddenError: ``is_admin`` is claimed by a user who is not an admin.
+    """
+    if is_admin:
+        await require_admin(uow, actor_id)
     dispute = await uow.disputes.get(dispute_id)
     if dispute.role_of(actor_id, is_admin=is_admin) is None:
         raise NotFoundError("dispute", dispute_id)

@@ -23,8 +23,19 @@ ASSESSMENT_TOPIC = "dispute.assess"
 async def persist_escrow(
     uow: UnitOfWork, escrow: Escrow, ids: IdGenerator, *, new: bool = False
 ) -> None:
-    """Write ``escrow`` and everything its pending events imply, inside ``uow``."""
+    """Write ``escrow`` and everything its pending events imply, inside ``uow``.
+
+    The aggregate is saved first, so a lost race surfaces as ``ConcurrencyConflictError``. A
+    command that recorded no event changed nothing, and nothing is written (a replayed
+    confirmation does not even bump the version).
+    """
     events = escrow.pull_events()
+    if not events and not new:
+        return
+    if new:
+        await uow.escrows.add(escrow)
+    else:
+        await uow.escrows.save(escrow)
     for event in events:
         transaction = ledger_transaction_for(event)
         if transaction is not None:
@@ -41,21 +52,17 @@ async def persist_escrow(
     for notification in escrow_notifications(escrow, events, ids):
         await uow.notifications.add(notification)
     await uow.events.append(events)
-    if new:
-        await uow.escrows.add(escrow)
-    else:
-        await uow.escrows.save(escrow)
 
 
 async def persist_dispute(
     uow: UnitOfWork, dispute: Dispute, ids: IdGenerator, *, new: bool = False
 ) -> None:
-    """Write ``dispute`` with its events and notifications inside ``uow``."""
+    """Write ``dispute`` with its events and notifications inside ``uow`` (aggregate first)."""
     events = dispute.pull_events()
-    for notification in dispute_notifications(dispute, events, ids):
-        await uow.notifications.add(notification)
-    await uow.events.append(events)
     if new:
         await uow.disputes.add(dispute)
     else:
         await uow.disputes.save(dispute)
+    for notification in dispute_notifications(dispute, events, ids):
+        await uow.notifications.add(notification)
+    await uow.events.append(events)
