@@ -9,6 +9,7 @@ from enum import StrEnum
 import attrs
 
 from kustodia_domain.escrow.deposits import IncomingDeposit
+from kustodia_domain.escrow.postings import deposit_key
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.ledger.transactions import TransactionBuilder
 from kustodia_domain.ports.clock import Clock, IdGenerator
@@ -19,7 +20,11 @@ from kustodia_domain.services.directory import payout_directory
 from kustodia_domain.services.persistence import persist_escrow
 from kustodia_domain.services.risk_gate import RiskGate, escrow_facts
 from kustodia_domain.shared.clabe import Clabe
-from kustodia_domain.shared.errors import OperationBlockedError, ValidationError
+from kustodia_domain.shared.errors import (
+    IdempotencyConflictError,
+    OperationBlockedError,
+    ValidationError,
+)
 from kustodia_domain.shared.money import Currency, Money
 
 
@@ -107,8 +112,13 @@ class RecordDepositHandler:
             directory = await payout_directory(uow.users, escrow, self.policy.treasury_clabe)
             escrow.receive_deposit(deposit, now, directory)
             self.risk.apply(escrow, decision, "escrow.fund", now)
-            await persist_escrow(uow, escrow, self.ids)
-            await uow.commit()
+            try:
+                await persist_escrow(uow, escrow, self.ids)
+                await uow.commit()
+            except IdempotencyConflictError:
+                # The ledger already booked this tracking key elsewhere (another escrow or
+                # suspense): the same transfer is never counted twice.
+                return DepositOutcome.DUPLICATE
         return DepositOutcome.APPLIED
 
     async def _suspense(
@@ -130,7 +140,7 @@ class RecordDepositHandler:
         currency = deposit.amount.currency
         transaction = (
             TransactionBuilder(
-                key=f"suspense:{cmd.tracking_key}",
+                key=deposit_key(cmd.tracking_key),
                 occurred_at=cmd.received_at,
                 description="UnmatchedDeposit",
             )
@@ -138,7 +148,10 @@ class RecordDepositHandler:
             .credit(Account.suspense(currency), deposit.amount)
             .build()
         )
-        if transaction is not None:
-            await uow.ledger.post(transaction)
-        await uow.commit()
+        try:
+            if transaction is not None:
+                await uow.ledger.post(transaction)
+            await uow.commit()
+        except IdempotencyConflictError:
+            return DepositOutcome.DUPLICATE  # booked on an escrow already: same transfer
         return DepositOutcome.UNMATCHED

@@ -6,6 +6,7 @@ from kustodia_domain.services.dispute_commands import OpenDispute, PostDisputeMe
 from kustodia_domain.services.escrow_commands import ApproveRelease
 from kustodia_domain.services.payouts import PayoutNotice
 from kustodia_domain.services.queries import Viewer
+from kustodia_domain.services.record_deposit import DepositOutcome
 from kustodia_domain.shared.errors import ForbiddenError
 from tests.unit.services.scenario import World
 
@@ -38,4 +39,20 @@ async def test_a_replayed_payout_confirmation_writes_nothing(world: World) -> No
     before = world.snapshot()
     await world.uc.confirm_payout.execute(PayoutNotice(payout_id=payout.id))
     assert (await world.escrow(escrow.id)).version == version
+    assert not world.changed_since(before)
+
+
+async def test_a_tracking_key_is_booked_once_even_under_another_escrows_reference(
+    world: World,
+) -> None:
+    first = await world.open()
+    second = await world.open()
+    command = world.deposit_command(first, 40_000, key="SPEI-SAME")
+    assert await world.uc.record_deposit.execute(command) is DepositOutcome.APPLIED
+    before = world.snapshot()
+    replay = world.deposit_command(second, 40_000, key="SPEI-SAME")
+    assert await world.uc.record_deposit.execute(replay) is DepositOutcome.DUPLICATE
+    assert not world.changed_since(before)
+    unmatched = world.deposit_command(second, 40_000, key="SPEI-SAME", reference="0000000")
+    assert await world.uc.record_deposit.execute(unmatched) is DepositOutcome.DUPLICATE
     assert not world.changed_since(before)
