@@ -1,0 +1,1 @@
+"""Rulesets shipped with the package, as TOML data files (``default.toml``)."""
