@@ -9,13 +9,26 @@ from collections.abc import Callable
 
 import attrs
 
+from kustodia_domain.fraud.alerts import AlertRepository
+from kustodia_domain.identity.credentials import LoginPolicy
 from kustodia_domain.ports.assessor import DisputeAssessor, PartyHistoryReader
+from kustodia_domain.ports.audit import AuditTrail
+from kustodia_domain.ports.back_office import BackOfficeReads
 from kustodia_domain.ports.blobs import BlobStore
 from kustodia_domain.ports.clock import Clock, IdGenerator
+from kustodia_domain.ports.credentials import CredentialStore, PasswordHasher, SecretSource
+from kustodia_domain.ports.idempotency import IdempotencyStore
 from kustodia_domain.ports.payment_rail import PaymentRail
 from kustodia_domain.ports.risk import RiskScreen
+from kustodia_domain.ports.tickets import TicketRepository
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.ports.webhooks import WebhookReceipts
 from kustodia_domain.ports.yield_rate import YieldRateProvider
+from kustodia_domain.services.admin_commands import BackOfficeCommands, DisputeHandlers
+from kustodia_domain.services.admin_queries import BackOfficeQueries
+from kustodia_domain.services.audit_log import AuditLog
+from kustodia_domain.services.audited import PartyCommands, PartyHandlers, audited_party_commands
+from kustodia_domain.services.auth import AuthUseCases
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.dispute_commands import (
     AddEvidenceHandler,
@@ -28,18 +41,22 @@ from kustodia_domain.services.escrow_commands import (
     CancelEscrowHandler,
 )
 from kustodia_domain.services.holds import ClearHoldHandler, HoldEscrowHandler
+from kustodia_domain.services.idempotency import IdempotentRequests
 from kustodia_domain.services.open_escrow import OpenEscrowHandler
+from kustodia_domain.services.operations import Operations
 from kustodia_domain.services.payouts import (
     ConfirmPayoutHandler,
     DispatchPayoutsHandler,
     ReissuePayoutHandler,
     ReturnPayoutHandler,
 )
+from kustodia_domain.services.profiles import Profiles
 from kustodia_domain.services.queries import (
     DisputeQueries,
     EscrowQueries,
     NotificationQueries,
 )
+from kustodia_domain.services.rail_events import RailEvents
 from kustodia_domain.services.record_deposit import RecordDepositHandler
 from kustodia_domain.services.resolve_dispute import (
     ApproveResolutionHandler,
@@ -48,6 +65,7 @@ from kustodia_domain.services.resolve_dispute import (
 )
 from kustodia_domain.services.risk_gate import RiskGate
 from kustodia_domain.services.run_due_jobs import RunDueJobsHandler
+from kustodia_domain.services.support import SupportUseCases
 from kustodia_domain.services.users import RegisterUserHandler, SetPayoutAccountHandler
 
 
@@ -65,6 +83,17 @@ class Ports:
     blobs: BlobStore
     rates: YieldRateProvider
     policy: PlatformPolicy = PlatformPolicy()
+    # The platform's edges (auth, support, audit, back office, idempotency, webhooks):
+    tickets: TicketRepository
+    audit: AuditTrail
+    hasher: PasswordHasher
+    credentials: CredentialStore
+    secrets: SecretSource
+    idempotency: IdempotencyStore
+    webhook_receipts: WebhookReceipts
+    back_office: BackOfficeReads
+    alerts: AlertRepository
+    login: LoginPolicy = LoginPolicy()
 
 
 @attrs.frozen(kw_only=True)
@@ -94,13 +123,15 @@ class UseCases:
     escrows: EscrowQueries
     disputes: DisputeQueries
     notifications: NotificationQueries
+    platform: PlatformUseCases = attrs.field(init=False)
+    """Built by :meth:`build` from the handlers above, which it shares."""
 
     @classmethod
     def build(cls, p: Ports) -> UseCases:
         """Wire every handler to ``p``."""
         risk = RiskGate(p.risk, p.ids)
         base = (p.uow, p.clock, p.ids)
-        return cls(
+        use_cases = cls(
             register_user=RegisterUserHandler(*base, rail=p.rail, risk=risk),
             set_payout_account=SetPayoutAccountHandler(p.uow, p.clock, risk),
             open_escrow=OpenEscrowHandler(*base, risk=risk, policy=p.policy),
@@ -124,4 +155,80 @@ class UseCases:
             escrows=EscrowQueries(p.uow),
             disputes=DisputeQueries(p.uow),
             notifications=NotificationQueries(p.uow),
+        )
+        # The platform's use cases wrap the core handlers, so they are built once those exist;
+        # a frozen class sets a late field the way attrs documents, through object.__setattr__.
+        object.__setattr__(use_cases, "platform", PlatformUseCases.build(p, use_cases))
+        return use_cases
+
+
+@attrs.frozen(kw_only=True)
+class PlatformUseCases:
+    """What the edges run beyond the core handlers.
+
+    Auth, audited user commands, support, the back office, idempotency keys, rail notices
+    and operations.
+    """
+
+    auth: AuthUseCases
+    profiles: Profiles
+    party: PartyCommands
+    support: SupportUseCases
+    audit: AuditLog
+    back_office: BackOfficeQueries
+    admin: BackOfficeCommands
+    idempotency: IdempotentRequests
+    rail: RailEvents
+    operations: Operations
+
+    @classmethod
+    def build(cls, p: Ports, uc: UseCases) -> PlatformUseCases:
+        """Wire the platform's use cases to ``p`` and to the core handlers of ``uc``."""
+        audit = AuditLog(p.audit, p.clock)
+        auth = AuthUseCases(
+            p.uow, p.clock, p.ids, uc.register_user, p.hasher, p.credentials, p.secrets, p.login
+        )
+        party = PartyHandlers(
+            auth=auth,
+            set_payout_account=uc.set_payout_account,
+            open_escrow=uc.open_escrow,
+            accept_escrow=uc.accept_escrow,
+            cancel_escrow=uc.cancel_escrow,
+            approve_release=uc.approve_release,
+            open_dispute=uc.open_dispute,
+            post_dispute_message=uc.post_dispute_message,
+            add_evidence=uc.add_evidence,
+        )
+        disputes = DisputeHandlers(
+            assess=uc.assess_dispute, resolve=uc.resolve_dispute, approve=uc.approve_resolution
+        )
+        return cls(
+            auth=auth,
+            profiles=Profiles(p.uow),
+            party=audited_party_commands(party, audit),
+            support=SupportUseCases(p.uow, p.tickets, p.clock, p.ids, audit),
+            audit=audit,
+            back_office=BackOfficeQueries(p.uow, p.back_office, p.alerts, audit),
+            admin=BackOfficeCommands(
+                p.uow,
+                p.clock,
+                audit,
+                p.alerts,
+                uc.hold_escrow,
+                uc.clear_hold,
+                disputes,
+                uc.reissue_payout,
+            ),
+            idempotency=IdempotentRequests(p.idempotency, p.clock),
+            rail=RailEvents(
+                p.clock,
+                p.webhook_receipts,
+                audit,
+                uc.record_deposit,
+                uc.confirm_payout,
+                uc.return_payout,
+            ),
+            operations=Operations(
+                p.uow, p.back_office, audit, uc.run_due_jobs, uc.dispatch_payouts
+            ),
         )

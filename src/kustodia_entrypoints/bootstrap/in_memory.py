@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import attrs
 
+from kustodia_adapters.crypto.argon2_hasher import Argon2PasswordHasher
+from kustodia_adapters.in_memory.audit import InMemoryAuditTrail
+from kustodia_adapters.in_memory.back_office import InMemoryBackOfficeReads
 from kustodia_adapters.in_memory.blobs import InMemoryBlobStore
 from kustodia_adapters.in_memory.clock import FixedClock
+from kustodia_adapters.in_memory.credentials import InMemoryCredentialStore, TokenSecretSource
+from kustodia_adapters.in_memory.fraud import InMemoryAlertRepository
 from kustodia_adapters.in_memory.history import InMemoryPartyHistoryReader
+from kustodia_adapters.in_memory.idempotency import InMemoryIdempotencyStore
 from kustodia_adapters.in_memory.ids import SequentialIdGenerator
 from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
 from kustodia_adapters.in_memory.risk import AllowAllRiskScreen
 from kustodia_adapters.in_memory.store import InMemoryStore
+from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
 from kustodia_adapters.in_memory.unit_of_work import InMemoryUnitOfWork
+from kustodia_adapters.in_memory.webhooks import InMemoryWebhookReceipts
 from kustodia_adapters.in_memory.yield_rate import FixedYieldRate
+from kustodia_domain.fraud.alerts import AlertRepository
 from kustodia_domain.ports.assessor import DisputeAssessor
+from kustodia_domain.ports.clock import Clock, IdGenerator
+from kustodia_domain.ports.credentials import PasswordHasher
 from kustodia_domain.ports.risk import RiskScreen
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.policy_assessor import PolicyDisputeAssessor
 from kustodia_domain.services.use_cases import Ports, UseCases
+
+FAST_HASHER_KIB = 64
+"""argon2id memory for tests and demos: the same algorithm at a cost that keeps them quick."""
 
 
 @attrs.frozen(kw_only=True)
@@ -28,10 +42,53 @@ class InMemoryKustodia:
     store: InMemoryStore
     clock: FixedClock
     rail: InMemoryPaymentRail
+    audit: InMemoryAuditTrail
 
     def uow(self) -> InMemoryUnitOfWork:
         """A new unit of work over the shared store (for assertions on stored state)."""
         return InMemoryUnitOfWork(self.store)
+
+
+def fast_hasher() -> PasswordHasher:
+    """argon2id with minimal cost, for tests and throwaway demos only."""
+    return Argon2PasswordHasher(time_cost=1, memory_kib=FAST_HASHER_KIB, parallelism=1)
+
+
+def in_memory_ports(
+    store: InMemoryStore,
+    *,
+    clock: Clock,
+    rail: InMemoryPaymentRail,
+    audit: InMemoryAuditTrail,
+    ids: IdGenerator | None = None,
+    policy: PlatformPolicy | None = None,
+    risk: RiskScreen | None = None,
+    assessor: DisputeAssessor | None = None,
+    hasher: PasswordHasher | None = None,
+    alerts: AlertRepository | None = None,
+) -> Ports:
+    """Every port on in-memory adapters over ``store``."""
+    return Ports(
+        uow=lambda: InMemoryUnitOfWork(store),
+        clock=clock,
+        ids=ids or SequentialIdGenerator(),
+        rail=rail,
+        risk=risk or AllowAllRiskScreen(),
+        assessor=assessor or PolicyDisputeAssessor(),
+        history=InMemoryPartyHistoryReader(store),
+        blobs=InMemoryBlobStore(),
+        rates=FixedYieldRate(),
+        policy=policy or PlatformPolicy(),
+        tickets=InMemoryTicketRepository(),
+        audit=audit,
+        hasher=hasher or fast_hasher(),
+        credentials=InMemoryCredentialStore(),
+        secrets=TokenSecretSource(),
+        idempotency=InMemoryIdempotencyStore(),
+        webhook_receipts=InMemoryWebhookReceipts(),
+        back_office=InMemoryBackOfficeReads(store),
+        alerts=alerts or InMemoryAlertRepository(),
+    )
 
 
 def build_in_memory(
@@ -45,16 +102,10 @@ def build_in_memory(
     store = InMemoryStore()
     clock = clock or FixedClock()
     rail = InMemoryPaymentRail()
-    ports = Ports(
-        uow=lambda: InMemoryUnitOfWork(store),
-        clock=clock,
-        ids=SequentialIdGenerator(),
-        rail=rail,
-        risk=risk or AllowAllRiskScreen(),
-        assessor=assessor or PolicyDisputeAssessor(),
-        history=InMemoryPartyHistoryReader(store),
-        blobs=InMemoryBlobStore(),
-        rates=FixedYieldRate(),
-        policy=policy or PlatformPolicy(),
+    audit = InMemoryAuditTrail()
+    ports = in_memory_ports(
+        store, clock=clock, rail=rail, audit=audit, policy=policy, risk=risk, assessor=assessor
     )
-    return InMemoryKustodia(use_cases=UseCases.build(ports), store=store, clock=clock, rail=rail)
+    return InMemoryKustodia(
+        use_cases=UseCases.build(ports), store=store, clock=clock, rail=rail, audit=audit
+    )

@@ -1,0 +1,1 @@
+"""Cryptographic adapters: argon2id password hashing."""

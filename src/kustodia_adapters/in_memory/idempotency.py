@@ -1,0 +1,38 @@
+"""Idempotency keys in a dict; a lock makes a claim atomic."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import attrs
+
+from kustodia_domain.ports.idempotency import IdempotencyRecord, IdempotencyStore, StoredResponse
+
+
+class InMemoryIdempotencyStore(IdempotencyStore):
+    def __init__(self) -> None:
+        self._records: dict[str, IdempotencyRecord] = {}
+        self._lock = asyncio.Lock()
+
+    async def claim(self, key: str, request_hash: str, at: datetime) -> IdempotencyRecord | None:
+        async with self._lock:
+            existing = self._records.get(key)
+            if existing is not None:
+                return existing
+            self._records[key] = IdempotencyRecord(
+                key=key, request_hash=request_hash, created_at=at
+            )
+            return None
+
+    async def complete(self, key: str, response: StoredResponse) -> None:
+        async with self._lock:
+            record = self._records.get(key)
+            if record is not None and record.response is None:
+                self._records[key] = attrs.evolve(record, response=response)
+
+    async def release(self, key: str) -> None:
+        async with self._lock:
+            record = self._records.get(key)
+            if record is not None and record.response is None:
+                del self._records[key]

@@ -1,0 +1,182 @@
+"""Back-office actions (admins only), each recorded in the audit trail.
+
+They wrap the domain's handlers with the two things an admin action needs whatever the edge:
+the stored role is checked, and the action is written to the hash-chained trail once it took
+effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from kustodia_domain.disputes.assessment import Assessment
+from kustodia_domain.disputes.model import Dispute
+from kustodia_domain.escrow.model import Escrow
+from kustodia_domain.fraud.alerts import Alert, AlertRepository
+from kustodia_domain.identity.model import KycLevel, User
+from kustodia_domain.ports.clock import Clock
+from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.audit_log import AuditLog
+from kustodia_domain.services.holds import ClearHoldHandler, HoldEscrow, HoldEscrowHandler
+from kustodia_domain.services.payouts import ReissuePayout, ReissuePayoutHandler
+from kustodia_domain.services.resolve_dispute import (
+    ApproveResolution,
+    ApproveResolutionHandler,
+    AssessDispute,
+    AssessDisputeHandler,
+    ResolveDispute,
+    ResolveDisputeHandler,
+)
+from kustodia_domain.services.staff import ACTORS, require_role
+from kustodia_domain.shared.errors import NotFoundError
+
+
+@attrs.frozen(kw_only=True)
+class DisputeHandlers:
+    """The dispute handlers an admin drives."""
+
+    assess: AssessDisputeHandler
+    resolve: ResolveDisputeHandler
+    approve: ApproveResolutionHandler
+
+
+@attrs.frozen
+class BackOfficeCommands:
+    """Admin actions, audited.
+
+    Every method raises ForbiddenError for anyone but an admin, and whatever the wrapped
+    handler raises (see each handler).
+    """
+
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    audit: AuditLog
+    alerts: AlertRepository
+    hold_escrow: HoldEscrowHandler
+    clear_hold_handler: ClearHoldHandler
+    disputes: DisputeHandlers
+    reissue: ReissuePayoutHandler
+
+    async def change_kyc_level(self, admin_id: str, user_id: str, level: KycLevel) -> User:
+        async with self.uow() as uow:
+            await require_role(uow, admin_id, ACTORS)
+            user = await uow.users.get(user_id)
+            previous = user.kyc_level
+            user.set_kyc_level(level)
+            await uow.users.save(user)
+            await uow.commit()
+        await self._record(
+            admin_id,
+            "user.kyc_level_changed",
+            "user",
+            user_id,
+            {"from": previous.value, "to": level.value},
+        )
+        return user
+
+    async def hold(self, cmd: HoldEscrow) -> Escrow:
+        await self._admin(cmd.admin_id)
+        escrow = await self.hold_escrow.execute(cmd)
+        await self._record(cmd.admin_id, "escrow.held", "escrow", escrow.id, {"reason": cmd.reason})
+        return escrow
+
+    async def clear_hold(self, cmd: HoldEscrow) -> Escrow:
+        await self._admin(cmd.admin_id)
+        escrow = await self.clear_hold_handler.execute(cmd)
+        await self._record(cmd.admin_id, "escrow.hold_cleared", "escrow", escrow.id, {})
+        return escrow
+
+    async def assess(self, admin_id: str, dispute_id: str) -> Assessment:
+        await self._admin(admin_id)
+        assessment = await self.disputes.assess.execute(AssessDispute(dispute_id=dispute_id))
+        await self._record(
+            admin_id,
+            "dispute.assessed",
+            "dispute",
+            dispute_id,
+            {"outcome": assessment.outcome.value, "model": assessment.model},
+        )
+        return assessment
+
+    async def resolve(self, cmd: ResolveDispute) -> Dispute:
+        await self._admin(cmd.admin_id)
+        dispute = await self.disputes.resolve.execute(cmd)
+        await self._record(
+            cmd.admin_id,
+            "dispute.resolution_proposed",
+            "dispute",
+            dispute.id,
+            {
+                "resolution": cmd.resolution.value,
+                "payee_amount": cmd.payee_amount_minor,
+                "status": dispute.status.value,
+                "reason": cmd.reason,
+            },
+        )
+        return dispute
+
+    async def approve_resolution(self, cmd: ApproveResolution) -> Dispute:
+        await self._admin(cmd.admin_id)
+        dispute = await self.disputes.approve.execute(cmd)
+        await self._record(
+            cmd.admin_id,
+            "dispute.resolution_approved",
+            "dispute",
+            dispute.id,
+            {"status": dispute.status.value},
+        )
+        return dispute
+
+    async def reissue_payout(self, admin_id: str, cmd: ReissuePayout) -> Escrow:
+        await self._admin(admin_id)
+        escrow = await self.reissue.execute(cmd)
+        await self._record(
+            admin_id,
+            "payout.reissued",
+            "payout",
+            cmd.payout_id,
+            {"escrow_id": escrow.id, "new_destination": cmd.destination is not None},
+        )
+        return escrow
+
+    async def resolve_alert(self, admin_id: str, alert_id: str, *, fraud: bool, note: str) -> Alert:
+        """Clear an alert as a false positive, or confirm fraud.
+
+        Raises: NotFoundError, InvalidAlertTransitionError (already resolved).
+        """
+        await self._admin(admin_id)
+        alert = await self.alerts.get(alert_id)
+        if alert is None:
+            raise NotFoundError("alert", alert_id)
+        if fraud:
+            alert.confirm_fraud(by=admin_id, at=self.clock.now(), note=note)
+        else:
+            alert.clear(by=admin_id, at=self.clock.now(), note=note)
+        alert.pull_events()
+        await self.alerts.save(alert)
+        await self._record(
+            admin_id, "fraud.alert_resolved", "alert", alert_id, {"state": alert.state.value}
+        )
+        return alert
+
+    async def _admin(self, admin_id: str) -> None:
+        async with self.uow() as uow:
+            await require_role(uow, admin_id, ACTORS)
+
+    async def _record(
+        self,
+        actor_id: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        details: dict[str, str | int | bool | None],
+    ) -> None:
+        await self.audit.record(
+            actor_id=actor_id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details=details,
+        )

@@ -1,0 +1,131 @@
+"""``Idempotency-Key`` on creating and money-moving POSTs (routes marked ``idempotent``).
+
+The first request with a key runs and its response is stored; the same key with the same
+request (method, path and body) gets that response again, marked ``Idempotent-Replayed: true``,
+without running anything; a different request is a 409. Keys are scoped to the caller, so two
+users can never collide. Server errors and authentication or rate-limit refusals are not stored:
+the work did not happen, so a retry must run it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any, cast
+
+from litestar.enums import ScopeType
+from litestar.exceptions import ClientException
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
+
+from kustodia_domain.ports.idempotency import StoredResponse
+from kustodia_domain.services.idempotency import MAX_KEY, IdempotentRequests
+from kustodia_entrypoints.http.tokens import AccessTokens
+
+OPT = "idempotent"
+"""Route option that opts a handler in: ``@post(..., opt={OPT: True})``."""
+_NOT_STORED = frozenset({401, 429})
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    return dict(scope.get("headers", [])).get(name, b"").decode("latin-1").strip()
+
+
+def _principal(scope: Scope, tokens: AccessTokens) -> str:
+    scheme, _, token = _header(scope, b"authorization").partition(" ")
+    claims = tokens.read(token.strip()) if scheme.lower() == "bearer" else None
+    return "anonymous" if claims is None else claims.subject
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, list[ReceiveMessage]]:
+    messages: list[ReceiveMessage] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages
+
+
+def idempotency(requests: IdempotentRequests, tokens: AccessTokens) -> Callable[[ASGIApp], ASGIApp]:
+    """Middleware applying the semantics above to routes whose ``opt`` has ``idempotent``."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            handler: Any = scope.get("route_handler")
+            key = _header(scope, b"idempotency-key") if scope["type"] == ScopeType.HTTP else ""
+            if not key or not getattr(handler, "opt", {}).get(OPT):
+                await app(scope, receive, send)
+                return
+            http = cast("HTTPScope", scope)
+            if len(key) > MAX_KEY:
+                raise ClientException(f"Idempotency-Key is longer than {MAX_KEY} characters")
+            body, messages = await _read_body(receive)
+            fingerprint = hashlib.sha256(
+                b"\n".join([http["method"].encode(), http["path"].encode(), body])
+            ).hexdigest()
+            scoped = f"{_principal(scope, tokens)}:{key}"
+            stored = await requests.begin(scoped, fingerprint)
+            if stored is not None:
+                await _replay(stored, send)
+                return
+            await _run_and_store(app, scope, messages, send, requests=requests, key=scoped)
+
+        return middleware
+
+    return wrap
+
+
+async def _replay(stored: StoredResponse, send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": stored.status,
+            "headers": [
+                (b"content-type", stored.media_type.encode()),
+                (b"content-length", str(len(stored.body)).encode()),
+                (b"idempotent-replayed", b"true"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": stored.body, "more_body": False})
+
+
+async def _run_and_store(
+    app: ASGIApp,
+    scope: Scope,
+    messages: list[ReceiveMessage],
+    send: Send,
+    *,
+    requests: IdempotentRequests,
+    key: str,
+) -> None:
+    pending = list(messages)
+    status, media_type, chunks = 500, "application/json", []
+
+    async def replay_receive() -> ReceiveMessage:
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def capture(message: Message) -> None:
+        nonlocal status, media_type
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            media_type = dict(message.get("headers", [])).get(b"content-type", b"").decode()
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+        await send(message)
+
+    try:
+        await app(scope, replay_receive, capture)
+    except BaseException:
+        await requests.abandon(key)
+        raise
+    if status >= 500 or status in _NOT_STORED:  # noqa: PLR2004 - server errors are retryable
+        await requests.abandon(key)
+        return
+    await requests.finish(
+        key, StoredResponse(status=status, body=b"".join(chunks), media_type=media_type)
+    )

@@ -1,0 +1,1 @@
+"""Request and response bodies: attrs classes mapped to and from the domain by hand."""

@@ -1,0 +1,37 @@
+"""Every end-to-end story runs the real Litestar app over fresh in-memory adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.http.harness import Person, World, running_world
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    with running_world() as w:
+        yield w
+
+
+@pytest.fixture
+def payer(world: World) -> Person:
+    return world.person("payer", payout=False)
+
+
+@pytest.fixture
+def payee(world: World) -> Person:
+    return world.person("payee")
+
+
+@pytest.fixture
+def outsider(world: World) -> Person:
+    return world.person("outsider")
+
+
+@pytest.fixture
+def admin(world: World) -> Person:
+    from kustodia_domain.identity.model import Role
+
+    return world.person("admin", payout=False, role=Role.ADMIN)
