@@ -1,0 +1,162 @@
+"""Everything that differs between PostgreSQL and SQLite, named, in one place.
+
+* **Upserts.** ``INSERT ... ON CONFLICT`` is spelled the same on both but built from each
+  dialect's own ``insert`` construct.
+* **Row locks.** PostgreSQL locks the ledger balances a transaction will change
+  (``SELECT ... FOR UPDATE``) so concurrent posters queue; SQLite has one writer at a time and
+  needs none.
+* **Lost races.** PostgreSQL reports serialization failures, deadlocks and lock time-outs by
+  SQLSTATE; SQLite reports ``SQLITE_BUSY``: a unit whose snapshot went stale before its first
+  write (WAL mode), or that waited too long for the write lock.
+* **Unique violations** name their table differently (asyncpg's ``table_name``, SQLite's message).
+* **Connections.** SQLite needs foreign keys switched on, WAL, a busy time-out and a ``BEGIN``
+  of our own (the stdlib driver would otherwise start transactions only at the first write,
+  which breaks repeatable reads inside a unit of work).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from sqlalchemy import Select, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+"""How long a SQLite writer waits for the write lock before giving up as a lost race."""
+
+_PG_LOST_RACE = frozenset({"40001", "40P01", "55P03"})
+"""serialization_failure, deadlock_detected, lock_not_available."""
+_PG_UNIQUE_VIOLATION = "23505"
+_SQLITE_UNIQUE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+Upsert = postgresql.Insert | sqlite.Insert
+"""An ``INSERT`` that knows ``on_conflict_do_nothing`` and ``on_conflict_do_update``."""
+
+
+class SqlDialect(ABC):
+    """The operations whose SQL or error reporting differ between the supported databases."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def upsert(self, table: Table) -> Upsert:
+        """An ``INSERT`` into ``table`` that can be given an ``ON CONFLICT`` clause."""
+
+    @abstractmethod
+    def lock_for_update(self, query: Select[Any]) -> Select[Any]:
+        """``query`` locking the rows it reads until the transaction ends, where that is needed."""
+
+    @abstractmethod
+    def is_lost_race(self, error: DBAPIError) -> bool:
+        """Whether ``error`` means a concurrent transaction won; retrying may succeed."""
+
+    @abstractmethod
+    def unique_violation_table(self, error: DBAPIError) -> str | None:
+        """The table whose unique constraint ``error`` violated ("" if unnamed), else ``None``."""
+
+    @abstractmethod
+    def configure(self, engine: AsyncEngine) -> None:
+        """Prepare every connection ``engine`` opens."""
+
+
+class PostgresDialect(SqlDialect):
+    """PostgreSQL through asyncpg, at READ COMMITTED with explicit row locks."""
+
+    name = "postgresql"
+
+    def upsert(self, table: Table) -> Upsert:
+        return postgresql.insert(table)
+
+    def lock_for_update(self, query: Select[Any]) -> Select[Any]:
+        return query.with_for_update()
+
+    def is_lost_race(self, error: DBAPIError) -> bool:
+        return _sqlstate(error) in _PG_LOST_RACE
+
+    def unique_violation_table(self, error: DBAPIError) -> str | None:
+        if _sqlstate(error) != _PG_UNIQUE_VIOLATION:
+            return None
+        # SQLAlchemy's asyncpg adapter keeps asyncpg's own exception as the cause.
+        table = getattr(error.orig.__cause__, "table_name", None) if error.orig else None
+        return table if isinstance(table, str) else ""
+
+    def configure(self, engine: AsyncEngine) -> None:
+        # asyncpg connections need nothing: READ COMMITTED and real BEGINs are the defaults.
+        pass
+
+
+class SqliteDialect(SqlDialect):
+    """SQLite through aiosqlite: WAL, one writer at a time, snapshot reads per unit."""
+
+    name = "sqlite"
+
+    def upsert(self, table: Table) -> Upsert:
+        return sqlite.insert(table)
+
+    def lock_for_update(self, query: Select[Any]) -> Select[Any]:
+        # The first write takes the database's single write lock; a unit whose snapshot is
+        # stale by then fails with SQLITE_BUSY instead of writing over a newer commit.
+        return query
+
+    def is_lost_race(self, error: DBAPIError) -> bool:
+        name = getattr(error.orig, "sqlite_errorname", "")
+        return isinstance(name, str) and name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+    def unique_violation_table(self, error: DBAPIError) -> str | None:
+        if not isinstance(error, IntegrityError):
+            return None
+        if getattr(error.orig, "sqlite_errorname", "") not in _SQLITE_UNIQUE:
+            return None
+        # "UNIQUE constraint failed: escrows.reference" names table.column.
+        _, _, columns = str(error.orig).partition(": ")
+        return columns.split(".", 1)[0]
+
+    def configure(self, engine: AsyncEngine) -> None:
+        event.listen(engine.sync_engine, "connect", _prepare_sqlite_connection)
+        event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    state = getattr(error.orig, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+def _prepare_sqlite_connection(dbapi_connection: Any, _record: object) -> None:
+    # Take transaction control away from the stdlib driver: SQLAlchemy's "begin" event below
+    # emits BEGIN, so reads inside a unit of work share one snapshot.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in (
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+        ):
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+DIALECTS: dict[str, SqlDialect] = {d.name: d for d in (PostgresDialect(), SqliteDialect())}
+"""The supported databases by SQLAlchemy dialect name."""
+
+
+def dialect_named(name: str) -> SqlDialect:
+    """The dialect for SQLAlchemy's dialect ``name``.
+
+    Raises:
+        ValueError: the database is not one Kustodia supports.
+    """
+    try:
+        return DIALECTS[name]
+    except KeyError:
+        raise ValueError(f"unsupported database {name!r}: use postgresql or sqlite") from None

@@ -1,0 +1,40 @@
+"""Translating database errors into the ports' errors, at the adapter edge.
+
+A unique violation is a ``ConflictError`` (the thing exists); on the tables where a duplicate
+can only come from two writers of the same aggregate version it is a
+``ConcurrencyConflictError``, as is every lost race the database reports, so callers can tell
+"retry" from "refused". Anything else is a bug and propagates unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy.exc import DBAPIError
+
+from kustodia_adapters.sql.dialects import SqlDialect
+from kustodia_domain.shared.errors import (
+    ConcurrencyConflictError,
+    ConflictError,
+    KustodiaError,
+)
+
+_RACE_TABLES: Final = {
+    "escrow_settlements": "escrow was settled by another transaction",
+    "events": "another transaction stored an event at the same position of this aggregate",
+}
+"""Tables whose unique keys are only ever hit twice by concurrent writers of one aggregate."""
+
+
+def storage_error(error: DBAPIError, dialect: SqlDialect) -> KustodiaError | None:
+    """The port-level error ``error`` stands for, or ``None`` if it is not a known refusal."""
+    if dialect.is_lost_race(error):
+        return ConcurrencyConflictError(
+            "a concurrent transaction changed the same data first; nothing was written"
+        )
+    table = dialect.unique_violation_table(error)
+    if table is None:
+        return None
+    if table in _RACE_TABLES:
+        return ConcurrencyConflictError(_RACE_TABLES[table])
+    return ConflictError(f"{table or 'a row'} already holds this unique value")

@@ -1,0 +1,20 @@
+"""Explicit row <-> domain mapping, one module per aggregate (and one for the ledger).
+
+Columns hold what is queried or constrained; each aggregate's nested parts travel as one JSON
+document through :data:`CONVERTER`, the project converter
+(:func:`kustodia_adapters.serialization.make_converter`). Aggregates are rebuilt through their
+own constructors, so attrs validators run on the way in and a loaded object shares state with
+nothing. Pending events are never stored.
+"""
+
+from typing import Final
+
+from sqlalchemy import RowMapping
+
+from kustodia_adapters.serialization import make_converter
+
+CONVERTER: Final = make_converter()
+"""Built once: a converter is immutable after set-up and costly to build per call."""
+
+Row = RowMapping
+"""A result row read by column name."""

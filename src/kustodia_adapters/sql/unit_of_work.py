@@ -1,0 +1,86 @@
+"""The unit of work over an ``AsyncEngine``: one connection, one database transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kustodia_adapters.sql.disputes import SqlDisputeRepository
+from kustodia_adapters.sql.errors import storage_error
+from kustodia_adapters.sql.escrows import SqlEscrowRepository
+from kustodia_adapters.sql.event_log import SqlEventLog
+from kustodia_adapters.sql.ledger import SqlLedger
+from kustodia_adapters.sql.notifications import SqlNotificationRepository
+from kustodia_adapters.sql.outbox import SqlOutbox
+from kustodia_adapters.sql.reconciliation import SqlUnmatchedDepositRepository
+from kustodia_adapters.sql.session import SqlTransaction
+from kustodia_adapters.sql.users import SqlUserRepository
+from kustodia_domain.ports.unit_of_work import UnitOfWork
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """``async with`` checks out a connection and begins; ``commit`` commits; leaving rolls back.
+
+    PostgreSQL runs at READ COMMITTED: aggregates are protected by their optimistic version
+    (``UPDATE ... WHERE version = :read``), ledger balances by row locks. SQLite gives each
+    unit one snapshot and one writer at a time; a unit whose snapshot went stale before its
+    first write fails. Either way a lost race is a ``ConcurrencyConflictError`` and nothing of
+    the losing unit is written. After a statement failed in the database the unit can only be
+    left: ``commit`` raises. After a commit the unit may go on in a new transaction. One
+    instance serves one task at a time.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._transaction: SqlTransaction | None = None
+        self.users = SqlUserRepository(self._current)
+        self.escrows = SqlEscrowRepository(self._current)
+        self.disputes = SqlDisputeRepository(self._current)
+        self.ledger = SqlLedger(self._current)
+        self.events = SqlEventLog(self._current)
+        self.outbox = SqlOutbox(self._current)
+        self.notifications = SqlNotificationRepository(self._current)
+        self.unmatched_deposits = SqlUnmatchedDepositRepository(self._current)
+
+    async def __aenter__(self) -> Self:
+        if self._transaction is not None:
+            raise RuntimeError("this unit of work is already open")
+        # The connection begins a transaction at its first statement (SQLite: see dialects).
+        self._transaction = SqlTransaction(await self._engine.connect())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
+            return
+        try:
+            await transaction.connection.rollback()
+        finally:
+            await transaction.connection.close()
+
+    async def commit(self) -> None:
+        """Raises ``RuntimeError`` if a statement of this unit failed in the database."""
+        transaction = self._current()
+        if transaction.failed:
+            raise RuntimeError("a statement of this unit of work failed: it can only roll back")
+        try:
+            await transaction.connection.commit()
+        except DBAPIError as error:
+            transaction.failed = True
+            translated = storage_error(error, transaction.dialect)
+            if translated is None:
+                raise
+            raise translated from error
+
+    def _current(self) -> SqlTransaction:
+        if self._transaction is None:
+            raise RuntimeError("use the repositories inside `async with unit_of_work:`")
+        return self._transaction
