@@ -6,9 +6,10 @@ domain knows nothing of it: the hooks live here, not on the domain classes.
 
 Formats: ``Money`` is ``{"amount_minor": int, "currency": "MXN"}``; a ``Currency`` is its code;
 a ``Clabe`` is its 18 digits; datetimes are RFC 3339 in UTC (``2026-01-15T12:00:00Z``) and
-naive ones are refused; dates are ISO 8601; enums are their values. Unstructured values are
-plain JSON types, so any JSON encoder can write them. Domain events are a tagged union: the
-``type`` key names the event class, so a stored event reads back as the class it was.
+naive ones are refused; dates are ISO 8601; enums are their values, except a risk ``Outcome``,
+which is its label (``"hold"``). Unstructured values are plain JSON types, so any JSON encoder
+can write them. Domain events are a tagged union: the ``type`` key names the event class, so a
+stored event reads back as the class it was.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cattrs.strategies import configure_tagged_union
 
 from kustodia_domain.disputes import events as dispute_events
 from kustodia_domain.escrow import events as escrow_events
+from kustodia_domain.fraud.screening import Outcome
 from kustodia_domain.shared.clabe import Clabe
 from kustodia_domain.shared.events import DomainEvent
 from kustodia_domain.shared.money import Currency, Money
@@ -76,6 +78,13 @@ def _utc(value: str, _: type) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _outcome(label: str, _: type) -> Outcome:
+    try:
+        return Outcome[label.upper()]
+    except KeyError:
+        raise ValueError(f"unknown risk outcome {label!r}") from None
+
+
 def make_converter() -> OrjsonConverter:
     """Build the converter every adapter uses (see the module docstring for the formats)."""
     converter = make_orjson_converter(forbid_extra_keys=True)
@@ -93,6 +102,9 @@ def make_converter() -> OrjsonConverter:
     converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
     # StrEnum before str in the MRO: without this hook the orjson preset passes enums through.
     converter.register_unstructure_hook(StrEnum, lambda e: e.value)
+    # An IntEnum, but stored and sent as its label ("hold"), which reads the same everywhere.
+    converter.register_unstructure_hook(Outcome, lambda o: o.label)
+    converter.register_structure_hook(Outcome, _outcome)
     converter.register_unstructure_hook(UUID, str)
     converter.register_structure_hook(UUID, lambda value, _: UUID(value))
     configure_tagged_union(

@@ -12,6 +12,9 @@
 * **Connections.** SQLite needs foreign keys switched on, WAL, a busy time-out and a ``BEGIN``
   of our own (the stdlib driver would otherwise start transactions only at the first write,
   which breaks repeatable reads inside a unit of work).
+* **Write-behind** (:mod:`kustodia_adapters.sql.write_behind`). PostgreSQL sends a unit's
+  queued rows, and an escrow's optimistic ``UPDATE``, as data-modifying CTEs of one statement;
+  SQLite has no data-modifying CTEs, and in process a statement costs no round trip.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class SqlDialect(ABC):
     """The operations whose SQL or error reporting differ between the supported databases."""
 
     name: ClassVar[str]
+    writes_in_one_statement: ClassVar[bool]
+    """Whether queued writes go out as data-modifying CTEs of one statement."""
 
     @abstractmethod
     def upsert(self, table: Table) -> Upsert:
@@ -67,6 +72,7 @@ class PostgresDialect(SqlDialect):
     """PostgreSQL through asyncpg, at READ COMMITTED with explicit row locks."""
 
     name = "postgresql"
+    writes_in_one_statement = True
 
     def upsert(self, table: Table) -> Upsert:
         return postgresql.insert(table)
@@ -93,6 +99,7 @@ class SqliteDialect(SqlDialect):
     """SQLite through aiosqlite: WAL, one writer at a time, snapshot reads per unit."""
 
     name = "sqlite"
+    writes_in_one_statement = False
 
     def upsert(self, table: Table) -> Upsert:
         return sqlite.insert(table)

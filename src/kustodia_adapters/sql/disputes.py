@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from kustodia_adapters.sql.mappers.disputes import dispute_from_row, dispute_values
 from kustodia_adapters.sql.session import CurrentTransaction
@@ -34,9 +35,7 @@ class SqlDisputeRepository(DisputeRepository):
         dispute.version += 1
 
     async def get(self, dispute_id: str) -> Dispute:
-        result = await self._transaction().execute(
-            select(disputes).where(disputes.c.id == dispute_id)
-        )
+        result = await self._transaction().execute(_BY_ID, {"value": dispute_id})
         row = result.mappings().first()
         if row is None:
             raise NotFoundError("dispute", dispute_id)
@@ -44,10 +43,16 @@ class SqlDisputeRepository(DisputeRepository):
 
     async def list_for_user(self, user_id: str) -> Sequence[Dispute]:
         """The user's disputes as payer or payee, oldest first."""
-        query = (
-            select(disputes)
-            .where(or_(disputes.c.payer_id == user_id, disputes.c.payee_id == user_id))
-            .order_by(disputes.c.opened_at, disputes.c.id)
-        )
-        rows = (await self._transaction().execute(query)).mappings()
+        rows = (await self._transaction().execute(_FOR_USER, {"value": user_id})).mappings()
         return [dispute_from_row(row) for row in rows]
+
+
+# Built once, the value bound at execution.
+_BY_ID: Final = select(disputes).where(disputes.c.id == bindparam("value"))
+_FOR_USER: Final = (
+    select(disputes)
+    .where(
+        or_(disputes.c.payer_id == bindparam("value"), disputes.c.payee_id == bindparam("value"))
+    )
+    .order_by(disputes.c.opened_at, disputes.c.id)
+)

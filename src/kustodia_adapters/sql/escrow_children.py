@@ -2,15 +2,14 @@
 
 They exist for constraints and lookups, not to rebuild the escrow (its document does that):
 a deposit's tracking key is recorded once across all escrows, a payout's id and idempotency
-key once, and an escrow is settled once. Each table gets at most one multi-row ``INSERT`` per
-save, holding only what the escrow gained since the version it was read at.
+key once, and an escrow is settled once. A save queues only what the escrow gained since the
+version it was read at; the rows are sent with the unit's other pending rows
+(:mod:`kustodia_adapters.sql.write_behind`), so a refusal comes out of the flush.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Table, insert, literal, select, union_all
+from sqlalchemy import literal, select, union_all
 
 from kustodia_adapters.sql.footprints import EscrowFootprint
 from kustodia_adapters.sql.session import SqlTransaction
@@ -20,10 +19,11 @@ from kustodia_adapters.sql.tables import (
     escrow_payouts,
     escrow_settlements,
 )
+from kustodia_adapters.sql.write_behind import flush
 from kustodia_domain.escrow.model import Escrow
 
 
-async def insert_participants(transaction: SqlTransaction, escrow: Escrow) -> None:
+def queue_participants(transaction: SqlTransaction, escrow: Escrow) -> None:
     """Who may see the escrow (payer, payee, brokers); they never change after it opens."""
     roles = [
         (escrow.payer_id, "payer"),
@@ -34,15 +34,15 @@ async def insert_participants(transaction: SqlTransaction, escrow: Escrow) -> No
         {"escrow_id": escrow.id, "user_id": user, "role": role, "created_at": escrow.created_at}
         for user, role in roles
     ]
-    await _insert(transaction, escrow_participants, rows)
+    transaction.pending.append(escrow_participants, rows)
 
 
-async def insert_new_children(
+def queue_new_children(
     transaction: SqlTransaction, escrow: Escrow, before: EscrowFootprint
 ) -> None:
-    """Insert the deposits, payouts and settlement ``escrow`` has beyond ``before``.
+    """Queue the deposits, payouts and settlement ``escrow`` has beyond ``before``.
 
-    Raises:
+    The flush that sends them raises:
         ConflictError: a tracking key or payout is already recorded (on another escrow).
         ConcurrencyConflictError: the escrow was already settled.
     """
@@ -75,12 +75,12 @@ async def insert_new_children(
         for p in escrow.payouts
         if p.id not in before.payout_ids
     ]
-    await _insert(transaction, escrow_deposits, deposits)
-    await _insert(transaction, escrow_payouts, payouts)
+    transaction.pending.append(escrow_deposits, deposits)
+    transaction.pending.append(escrow_payouts, payouts)
     if escrow.settled_at is not None and escrow.settled_at != before.settled_at:
         # A second, different settlement of the same escrow hits the primary key.
         row = {"escrow_id": escrow.id, "settled_at": escrow.settled_at}
-        await _insert(transaction, escrow_settlements, [row])
+        transaction.pending.append(escrow_settlements, [row])
 
 
 async def stored_footprint(transaction: SqlTransaction, escrow_id: str) -> EscrowFootprint:
@@ -88,6 +88,8 @@ async def stored_footprint(transaction: SqlTransaction, escrow_id: str) -> Escro
 
     The version is left at 0: the caller knows which version it holds the lock for.
     """
+    if transaction.pending.holds(escrow_deposits, escrow_payouts, escrow_settlements):
+        await flush(transaction)
     keys = union_all(
         select(literal("deposit").label("kind"), escrow_deposits.c.tracking_key.label("key")).where(
             escrow_deposits.c.escrow_id == escrow_id
@@ -110,9 +112,3 @@ async def stored_footprint(transaction: SqlTransaction, escrow_id: str) -> Escro
         payout_ids=frozenset(row["key"] for row in rows if row["kind"] == "payout"),
         settled_at=settled_at,
     )
-
-
-async def _insert(transaction: SqlTransaction, table: Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        # One statement with many VALUES rows: one round trip however many rows there are.
-        await transaction.execute(insert(table).values(rows))

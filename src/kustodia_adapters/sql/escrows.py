@@ -4,34 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, or_, select
 
 from kustodia_adapters.sql.escrow_children import (
-    insert_new_children,
-    insert_participants,
+    queue_new_children,
+    queue_participants,
     stored_footprint,
 )
 from kustodia_adapters.sql.footprints import NOTHING_STORED, EscrowFootprint
 from kustodia_adapters.sql.mappers.escrows import escrow_from_row, escrow_values
 from kustodia_adapters.sql.session import CurrentTransaction, SqlTransaction
-from kustodia_adapters.sql.tables import escrow_participants, escrow_payouts, escrows
-from kustodia_adapters.sql.versions import insert_first_version, update_from_version
+from kustodia_adapters.sql.tables import escrow_participants, escrow_payouts, escrows, users
+from kustodia_adapters.sql.versions import VersionedUpdate, insert_first_version
+from kustodia_adapters.sql.write_behind import flush, update_from_read_version
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.escrow.states import CUSTODY, EscrowState
 from kustodia_domain.ports.repositories import EscrowRepository
-from kustodia_domain.shared.errors import NotFoundError
+from kustodia_domain.shared.errors import ConcurrencyConflictError, NotFoundError
 
 _UNFUNDED = (EscrowState.REQUESTED.value, EscrowState.AWAITING_FUNDS.value)
 _IN_CUSTODY = tuple(sorted(state.value for state in CUSTODY))
 
 
 class SqlEscrowRepository(EscrowRepository):
-    """Reads are one statement; writes are the escrow row plus one insert per child table.
+    """Reads are one statement; writes go out with the unit's next statement (write-behind).
 
-    ``save`` runs the optimistic ``UPDATE ... WHERE version = :read_at`` first, so the child
-    rows it then inserts are computed against the exact version that was replaced.
+    ``save`` is the optimistic ``UPDATE ... WHERE version = :read_at``; the child rows it
+    queues are computed against the exact version it replaces. On PostgreSQL the escrow's own
+    row waits too, and rides along with the ledger's read or the flush
+    (:mod:`kustodia_adapters.sql.write_behind`); on SQLite it is written at the call. A save
+    from a version older than one this unit already read or wrote is refused at the call.
+    Reads of the escrow tables send whatever waits for them first.
     """
 
     def __init__(self, transaction: CurrentTransaction) -> None:
@@ -39,67 +44,128 @@ class SqlEscrowRepository(EscrowRepository):
 
     async def add(self, escrow: Escrow) -> None:
         transaction = self._transaction()
-        await insert_first_version(transaction, escrows, escrow_values(escrow, version=1))
-        await insert_participants(transaction, escrow)
-        await insert_new_children(transaction, escrow, NOTHING_STORED)
+        values = escrow_values(escrow, version=1)
+        if transaction.dialect.writes_in_one_statement:
+            transaction.pending.append(escrows, [values])
+        else:
+            await insert_first_version(transaction, escrows, values)
+        queue_participants(transaction, escrow)
+        queue_new_children(transaction, escrow, NOTHING_STORED)
         escrow.version = 1
         transaction.escrow_footprints[escrow.id] = EscrowFootprint.of(escrow, 1)
 
     async def save(self, escrow: Escrow) -> None:
         transaction = self._transaction()
         read_at, version = escrow.version, escrow.version + 1
-        values = escrow_values(escrow, version=version)
-        await update_from_version(transaction, escrows, values, read_at=read_at, kind="escrow")
         before = transaction.escrow_footprints.get(escrow.id)
+        if before is not None and before.version > read_at:
+            # This unit itself read or wrote a later version: the update cannot match.
+            raise ConcurrencyConflictError(
+                f"escrow {escrow.id} is at version {before.version}, not {read_at}"
+            )
+        values = escrow_values(escrow, version=version)
+        change = VersionedUpdate.of(escrows, values, read_at=read_at, kind="escrow")
+        await update_from_read_version(transaction, change)
         if before is None or before.version != read_at:
             before = await stored_footprint(transaction, escrow.id)
-        await insert_new_children(transaction, escrow, before)
+        queue_new_children(transaction, escrow, before)
         escrow.version = version
         transaction.escrow_footprints[escrow.id] = EscrowFootprint.of(escrow, version)
 
     async def get(self, escrow_id: str) -> Escrow:
-        found = await self._first(select(escrows).where(escrows.c.id == escrow_id))
+        found = await self._with_parties(_BY_ID, escrow_id)
         if found is None:
             raise NotFoundError("escrow", escrow_id)
         return found
 
     async def find_by_reference(self, reference: str) -> Escrow | None:
-        return await self._first(select(escrows).where(escrows.c.reference == reference))
+        return await self._with_parties(_BY_REFERENCE, reference)
 
     async def find_by_payout(self, payout_id: str) -> Escrow | None:
-        query = (
-            select(escrows)
-            .join(escrow_payouts, escrow_payouts.c.escrow_id == escrows.c.id)
-            .where(escrow_payouts.c.payout_id == payout_id)
-        )
-        return await self._first(query)
-
-    async def list_for_user(self, user_id: str, *, limit: int, offset: int) -> Sequence[Escrow]:
-        mine = escrow_participants.c
-        query = (
-            select(escrows)
-            .join(escrow_participants, mine.escrow_id == escrows.c.id)
-            .where(mine.user_id == user_id)
-            .order_by(mine.created_at.desc(), mine.escrow_id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        return await self._all(query)
-
-    async def due_for_jobs(self, now: datetime) -> Sequence[str]:
-        overdue_unfunded = and_(escrows.c.state.in_(_UNFUNDED), escrows.c.funding_deadline <= now)
-        due: ColumnElement[bool] = or_(overdue_unfunded, escrows.c.state.in_(_IN_CUSTODY))
-        query = select(escrows.c.id).where(due).order_by(escrows.c.created_at, escrows.c.id)
-        return list((await self._transaction().execute(query)).scalars())
-
-    async def _first(self, query: Select[Any]) -> Escrow | None:
-        found = await self._all(query.limit(1))
+        await self._flush_if_pending(escrows, escrow_payouts)
+        found = await self._all(_BY_PAYOUT, {"value": payout_id})
         return found[0] if found else None
 
-    async def _all(self, query: Select[Any]) -> list[Escrow]:
+    async def list_for_user(self, user_id: str, *, limit: int, offset: int) -> Sequence[Escrow]:
+        await self._flush_if_pending(escrows, escrow_participants)
+        parameters = {"user_id": user_id, "limit": limit, "offset": offset}
+        return await self._all(_FOR_USER, parameters)
+
+    async def due_for_jobs(self, now: datetime) -> Sequence[str]:
+        await self._flush_if_pending(escrows)
+        result = await self._transaction().execute(_DUE, {"now": now})
+        return list(result.scalars())
+
+    async def _flush_if_pending(self, *tables: Table) -> None:
         transaction = self._transaction()
-        rows = (await transaction.execute(query)).mappings()
+        if transaction.pending.holds(*tables):
+            await flush(transaction)
+
+    async def _with_parties(self, query: Select[Any], value: str) -> Escrow | None:
+        """One escrow, and the ``users`` rows of its parties for ``users.get`` in this unit.
+
+        The use cases that read an escrow go on to read its payee's and brokers' payout
+        accounts: one statement instead of one per party. The rows are as of this read, like
+        any row read earlier in the unit.
+        """
+        await self._flush_if_pending(escrows)
+        transaction = self._transaction()
+        rows = (await transaction.execute(query, {"value": value})).mappings().all()
+        if not rows:
+            return None
+        for row in rows:
+            if row[_PARTY_ID] is not None:
+                party = {name: row[label] for name, label in _PARTY_LABELS.items()}
+                transaction.parties_read[row[_PARTY_ID]] = party
+        return _remember(transaction, escrow_from_row(rows[0]))
+
+    async def _all(self, query: Select[Any], parameters: dict[str, Any]) -> list[Escrow]:
+        transaction = self._transaction()
+        rows = (await transaction.execute(query, parameters)).mappings()
         return [_remember(transaction, escrow_from_row(row)) for row in rows]
+
+
+# Built once, values bound at execution: building a statement per call costs more Python time
+# than its round trip.
+_PARTY_LABELS: Final = {column.name: f"party_{column.name}" for column in users.c}
+_PARTY_ID: Final = _PARTY_LABELS["id"]
+
+
+def _with_parties(where: ColumnElement[bool]) -> Select[Any]:
+    """The escrow's columns on one row per party, each with that party's ``users`` columns.
+
+    Outer joins: an escrow stored without its parties' users still comes back (once).
+    """
+    parties = [column.label(_PARTY_LABELS[column.name]) for column in users.c]
+    return (
+        select(escrows, *parties)
+        .outerjoin(escrow_participants, escrow_participants.c.escrow_id == escrows.c.id)
+        .outerjoin(users, users.c.id == escrow_participants.c.user_id)
+        .where(where)
+    )
+
+
+_BY_ID: Final = _with_parties(escrows.c.id == bindparam("value"))
+_BY_REFERENCE: Final = _with_parties(escrows.c.reference == bindparam("value"))
+_BY_PAYOUT: Final = (
+    select(escrows)
+    .join(escrow_payouts, escrow_payouts.c.escrow_id == escrows.c.id)
+    .where(escrow_payouts.c.payout_id == bindparam("value"))
+    .limit(1)
+)
+_mine = escrow_participants.c
+_FOR_USER: Final = (
+    select(escrows)
+    .join(escrow_participants, _mine.escrow_id == escrows.c.id)
+    .where(_mine.user_id == bindparam("user_id"))
+    .order_by(_mine.created_at.desc(), _mine.escrow_id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_now = bindparam("now", type_=escrows.c.funding_deadline.type)
+_overdue_unfunded = and_(escrows.c.state.in_(_UNFUNDED), escrows.c.funding_deadline <= _now)
+_due: ColumnElement[bool] = or_(_overdue_unfunded, escrows.c.state.in_(_IN_CUSTODY))
+_DUE: Final = select(escrows.c.id).where(_due).order_by(escrows.c.created_at, escrows.c.id)
 
 
 def _remember(transaction: SqlTransaction, escrow: Escrow) -> Escrow:

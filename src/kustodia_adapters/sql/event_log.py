@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from kustodia_adapters.serialization import DOMAIN_EVENT, EVENT_TYPES
 from kustodia_adapters.sql.mappers import CONVERTER
 from kustodia_adapters.sql.session import CurrentTransaction
 from kustodia_adapters.sql.tables import events as events_table
+from kustodia_adapters.sql.write_behind import flush
 from kustodia_domain.ports.event_log import EventLog
 from kustodia_domain.shared.events import DomainEvent
 
@@ -17,13 +18,16 @@ _STORABLE = frozenset(EVENT_TYPES)
 
 
 class SqlEventLog(EventLog):
-    """``append`` is one multi-row ``INSERT``: a batch is stored whole or not at all."""
+    """``append`` queues the rows for write-behind: a batch is stored whole or not at all.
+
+    ``for_aggregate`` is one statement, after sending what is pending.
+    """
 
     def __init__(self, transaction: CurrentTransaction) -> None:
         self._transaction = transaction
 
     async def append(self, events: Sequence[DomainEvent]) -> None:
-        """Raises ``ConcurrencyConflictError`` (a ``ConflictError``) for a stored position.
+        """A stored position makes the flush (``commit``) raise ``ConcurrencyConflictError``.
 
         Raises:
             TypeError: an event class the converter does not know (see ``EVENT_TYPES``).
@@ -43,7 +47,7 @@ class SqlEventLog(EventLog):
             }
             for event in events
         ]
-        await self._transaction().execute(insert(events_table).values(rows))
+        self._transaction().pending.append(events_table, rows)
 
     async def for_aggregate(self, aggregate_id: str) -> Sequence[DomainEvent]:
         query = (
@@ -51,6 +55,9 @@ class SqlEventLog(EventLog):
             .where(events_table.c.aggregate_id == aggregate_id)
             .order_by(events_table.c.sequence)
         )
-        payloads = (await self._transaction().execute(query)).scalars()
+        transaction = self._transaction()
+        if transaction.pending.holds(events_table):
+            await flush(transaction)
+        payloads = (await transaction.execute(query)).scalars()
         stored: list[DomainEvent] = [CONVERTER.structure(p, DOMAIN_EVENT) for p in payloads]
         return stored

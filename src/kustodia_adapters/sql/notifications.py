@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from kustodia_adapters.sql.session import CurrentTransaction
 from kustodia_adapters.sql.tables import notifications
+from kustodia_adapters.sql.write_behind import flush
 from kustodia_domain.ports.notifications import Notification, NotificationRepository
 
 _notifications = notifications.c
 
 
 class SqlNotificationRepository(NotificationRepository):
-    """One statement per call; ties in time go to the notification stored last."""
+    """Ties in time go to the notification stored last.
+
+    ``add`` queues the row for write-behind (sent with the unit's other pending rows);
+    ``list_for_user`` is one statement, after sending what is pending.
+    """
 
     def __init__(self, transaction: CurrentTransaction) -> None:
         self._transaction = transaction
 
     async def add(self, notification: Notification) -> None:
-        """Raises ``ConflictError`` if a notification with this id exists."""
+        """A notification whose id exists makes the flush (``commit``) raise ``ConflictError``."""
         row = {
             "id": notification.id,
             "user_id": notification.user_id,
@@ -30,7 +35,7 @@ class SqlNotificationRepository(NotificationRepository):
             "created_at": notification.created_at,
             "read": notification.read,
         }
-        await self._transaction().execute(insert(notifications).values(row))
+        self._transaction().pending.append(notifications, [row])
 
     async def list_for_user(self, user_id: str, *, limit: int) -> Sequence[Notification]:
         query = (
@@ -39,7 +44,10 @@ class SqlNotificationRepository(NotificationRepository):
             .order_by(_notifications.created_at.desc(), _notifications.seq.desc())
             .limit(limit)
         )
-        rows = (await self._transaction().execute(query)).mappings()
+        transaction = self._transaction()
+        if transaction.pending.holds(notifications):
+            await flush(transaction)
+        rows = (await transaction.execute(query)).mappings()
         return [
             Notification(
                 id=row["id"],

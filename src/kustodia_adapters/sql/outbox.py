@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from kustodia_adapters.sql.session import CurrentTransaction
 from kustodia_adapters.sql.tables import outbox_messages
+from kustodia_adapters.sql.write_behind import flush
 from kustodia_domain.ports.outbox import Outbox, OutboxMessage
 from kustodia_domain.shared.errors import NotFoundError
 from kustodia_domain.shared.time import ensure_utc
@@ -17,25 +18,24 @@ _outbox = outbox_messages.c
 
 
 class SqlOutbox(Outbox):
-    """One statement per call; ``mark_dispatched`` reads only to tell a missing key apart."""
+    """``add`` queues for write-behind; ``pending`` and ``mark_dispatched`` send the queue first.
+
+    ``mark_dispatched`` reads only to tell a missing key apart.
+    """
 
     def __init__(self, transaction: CurrentTransaction) -> None:
         self._transaction = transaction
 
     async def add(self, message: OutboxMessage) -> None:
-        transaction = self._transaction()
         # ON CONFLICT DO NOTHING: a key already there keeps its first message, dispatched or not.
-        statement = (
-            transaction.dialect.upsert(outbox_messages)
-            .values(
-                key=message.key,
-                topic=message.topic,
-                payload=dict(message.payload),
-                created_at=message.created_at,
-            )
-            .on_conflict_do_nothing(index_elements=[_outbox.key])
+        self._transaction().pending.enqueue(
+            {
+                "key": message.key,
+                "topic": message.topic,
+                "payload": dict(message.payload),
+                "created_at": message.created_at,
+            }
         )
-        await transaction.execute(statement)
 
     async def pending(self, limit: int) -> Sequence[OutboxMessage]:
         query = (
@@ -44,7 +44,10 @@ class SqlOutbox(Outbox):
             .order_by(_outbox.created_at, _outbox.id)
             .limit(limit)
         )
-        rows = (await self._transaction().execute(query)).mappings()
+        transaction = self._transaction()
+        if transaction.pending.holds(outbox_messages):
+            await flush(transaction)
+        rows = (await transaction.execute(query)).mappings()
         return [
             OutboxMessage(
                 key=row["key"],
@@ -62,6 +65,8 @@ class SqlOutbox(Outbox):
             NotFoundError: no message has ``key``.
         """
         transaction = self._transaction()
+        if transaction.pending.holds(outbox_messages):
+            await flush(transaction)
         statement = (
             update(outbox_messages)
             .where(_outbox.key == key, _outbox.dispatched_at.is_(None))

@@ -18,6 +18,7 @@ from kustodia_adapters.sql.outbox import SqlOutbox
 from kustodia_adapters.sql.reconciliation import SqlUnmatchedDepositRepository
 from kustodia_adapters.sql.session import SqlTransaction
 from kustodia_adapters.sql.users import SqlUserRepository
+from kustodia_adapters.sql.write_behind import flush
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 
 
@@ -30,7 +31,9 @@ class SqlUnitOfWork(UnitOfWork):
     first write fails. Either way a lost race is a ``ConcurrencyConflictError`` and nothing of
     the losing unit is written. After a statement failed in the database the unit can only be
     left: ``commit`` raises. After a commit the unit may go on in a new transaction. One
-    instance serves one task at a time.
+    instance serves one task at a time. Rows that are only ever inserted (escrow child rows,
+    ledger writes, outbox, notifications, events) are sent together just before the commit
+    (:mod:`kustodia_adapters.sql.write_behind`).
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -67,10 +70,17 @@ class SqlUnitOfWork(UnitOfWork):
             await transaction.connection.close()
 
     async def commit(self) -> None:
-        """Raises ``RuntimeError`` if a statement of this unit failed in the database."""
+        """Send the pending rows (write-behind), then commit.
+
+        Raises:
+            RuntimeError: a statement of this unit failed in the database.
+            ConflictError: a pending row was refused (see ``write_behind.flush``); the unit
+                can only roll back.
+        """
         transaction = self._current()
         if transaction.failed:
             raise RuntimeError("a statement of this unit of work failed: it can only roll back")
+        await flush(transaction)
         try:
             await transaction.connection.commit()
         except DBAPIError as error:

@@ -27,11 +27,13 @@ def account_columns(account: Account) -> dict[str, Any]:
     }
 
 
-def posting_rows(transaction_id: int, transaction: LedgerTransaction) -> list[dict[str, Any]]:
-    """The ``ledger_postings`` rows of ``transaction``, legs numbered in their order."""
+def posting_rows(transaction: LedgerTransaction) -> list[dict[str, Any]]:
+    """The ``ledger_postings`` rows of ``transaction``, legs numbered in their order.
+
+    Without ``transaction_id``: the database assigns it when the transaction's key is claimed.
+    """
     return [
         {
-            "transaction_id": transaction_id,
             "leg": leg,
             **account_columns(posting.account),
             "amount_minor": posting.amount.amount_minor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kustodia_adapters.sql.mappers import Row
@@ -28,8 +29,8 @@ def user_values(user: User, *, version: int) -> dict[str, Any]:
     }
 
 
-def user_from_row(row: Row) -> User:
-    """The user stored in ``row``."""
+def user_from_row(row: Row | Mapping[str, Any]) -> User:
+    """The user stored in ``row`` (a result row, or a dict of its columns)."""
     clabe = row["payout_clabe"]
     return User(
         id=UserId(row["id"]),

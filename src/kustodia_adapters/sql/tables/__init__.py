@@ -6,6 +6,7 @@ table on :data:`metadata`, which is what Alembic compares the database with. Why
 constraint exists is recorded in ``docs/adr/0004-persistence.md``.
 """
 
+from kustodia_adapters.sql.tables.admin_search import ESCROW_SEARCH_INDEXES, USER_SEARCH_INDEXES
 from kustodia_adapters.sql.tables.aggregates import (
     disputes,
     escrow_deposits,
@@ -16,10 +17,30 @@ from kustodia_adapters.sql.tables.aggregates import (
     users,
 )
 from kustodia_adapters.sql.tables.base import NAMING_CONVENTION, metadata
+from kustodia_adapters.sql.tables.fraud import (
+    party_profiles,
+    risk_alerts,
+    risk_history,
+    risk_history_keys,
+    risk_history_values,
+    risk_list_entries,
+    risk_list_name_tokens,
+    risk_overrides,
+)
 from kustodia_adapters.sql.tables.ledger import (
     ledger_balances,
     ledger_postings,
     ledger_transactions,
+)
+from kustodia_adapters.sql.tables.platform import (
+    audit_chain_lock,
+    audit_entries,
+    idempotency_keys,
+    login_throttles,
+    password_hashes,
+    refresh_tokens,
+    tickets,
+    webhook_receipts,
 )
 from kustodia_adapters.sql.tables.records import (
     events,
@@ -29,7 +50,11 @@ from kustodia_adapters.sql.tables.records import (
 )
 
 __all__ = [
+    "ESCROW_SEARCH_INDEXES",
     "NAMING_CONVENTION",
+    "USER_SEARCH_INDEXES",
+    "audit_chain_lock",
+    "audit_entries",
     "disputes",
     "escrow_deposits",
     "escrow_participants",
@@ -37,12 +62,26 @@ __all__ = [
     "escrow_settlements",
     "escrows",
     "events",
+    "idempotency_keys",
     "ledger_balances",
     "ledger_postings",
     "ledger_transactions",
+    "login_throttles",
     "metadata",
     "notifications",
     "outbox_messages",
+    "party_profiles",
+    "password_hashes",
+    "refresh_tokens",
+    "risk_alerts",
+    "risk_history",
+    "risk_history_keys",
+    "risk_history_values",
+    "risk_list_entries",
+    "risk_list_name_tokens",
+    "risk_overrides",
+    "tickets",
     "unmatched_deposits",
     "users",
+    "webhook_receipts",
 ]

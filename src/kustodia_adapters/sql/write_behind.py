@@ -1,0 +1,470 @@
+"""Write-behind: rows a unit of work only inserts are held and sent together, in one round trip.
+
+A use case writes an escrow's new child rows, its ledger transaction, outbox messages,
+notifications and events, and reads none of them back. Each would otherwise be a statement and
+a round trip of its own. The repositories add them to :class:`PendingWrites` instead, and
+:func:`flush` sends them before the unit commits, and before any statement that reads one of
+those tables in the same unit (read-your-writes holds). The ledger's balance check (under its
+row locks) and key lookup stay at call time.
+
+**PostgreSQL** sends everything in one statement: an ``INSERT ... SELECT FROM unnest(...)``
+per table, as data-modifying CTEs, with one array parameter per column. Its text depends on
+which tables have rows, not on how many, so each shape is compiled and prepared once per
+connection. An escrow's optimistic ``UPDATE ... WHERE version = :read`` (and a new escrow's
+``INSERT``) waits too, and rides along with the unit's next statement: the ledger's read, or
+the flush. **SQLite** (in process: a statement costs no round trip) writes aggregates at call
+time and runs one ``executemany`` per table at the flush.
+
+A database refusal found by the flush (a second settlement, a tracking key already recorded,
+a duplicate event position, an escrow another unit saved first) comes out of the statement
+that sent the row, usually ``commit``, as the same port error it used to raise at the call
+that queued it; the unit can then only roll back, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+import orjson
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.selectable import CTE, TableValuedAlias
+from sqlalchemy.types import TypeEngine
+
+from kustodia_adapters.sql.tables import (
+    escrow_deposits,
+    escrow_participants,
+    escrow_payouts,
+    escrow_settlements,
+    escrows,
+    events,
+    ledger_balances,
+    ledger_postings,
+    ledger_transactions,
+    notifications,
+    outbox_messages,
+)
+from kustodia_adapters.sql.types import UtcDateTime
+from kustodia_adapters.sql.versions import VersionedUpdate, refuse_update, update_statement
+from kustodia_domain.shared.errors import ConcurrencyConflictError
+
+if TYPE_CHECKING:
+    from kustodia_adapters.sql.session import SqlTransaction
+
+Row = dict[str, Any]
+
+_APPENDED: Final = (
+    escrows,
+    escrow_participants,
+    escrow_deposits,
+    escrow_payouts,
+    escrow_settlements,
+    notifications,
+    events,
+)
+"""Tables whose pending rows are plain inserts, in the order they are sent.
+
+Within one statement the order does not matter: foreign keys are checked at its end.
+"""
+
+
+@attrs.frozen(kw_only=True)
+class PendingPost:
+    """A ledger transaction that passed its checks and waits to be written.
+
+    ``transaction`` is its ``ledger_transactions`` row, ``postings`` its legs (without the
+    transaction id, which the database assigns) and ``balances`` one row per account with the
+    proposed new total and the ``change`` to add to a row that exists by then.
+    """
+
+    transaction: Row
+    postings: list[Row]
+    balances: list[Row]
+
+
+@attrs.define
+class PendingWrites:
+    """Rows queued by the repositories of one unit of work, not sent yet.
+
+    At most one ledger transaction is pending: the ledger flushes before it reads balances, so
+    that the next transaction is checked against the previous one's totals. At most one
+    aggregate update is pending (PostgreSQL only): a second one flushes the first.
+    """
+
+    rows: dict[str, list[Row]] = attrs.field(factory=dict)
+    outbox: dict[str, Row] = attrs.field(factory=dict)
+    post: PendingPost | None = None
+    update: VersionedUpdate | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.outbox or self.post or self.update)
+
+    def append(self, table: Table, rows: list[Row]) -> None:
+        """Queue ``rows`` for ``table`` (one of the plain-insert tables)."""
+        if rows:
+            self.rows.setdefault(table.name, []).extend(rows)
+
+    def enqueue(self, row: Row) -> None:
+        """Queue an outbox message; a key queued earlier keeps its first message."""
+        self.outbox.setdefault(row["key"], row)
+
+    def holds(self, *tables: Table) -> bool:
+        """Whether writes to any of ``tables`` wait (a reader of them must flush first)."""
+        names = {table.name for table in tables}
+        if self.post is not None and names & _LEDGER_TABLES:
+            return True
+        if self.outbox and outbox_messages.name in names:
+            return True
+        if self.update is not None and self.update.table.name in names:
+            return True
+        return any(name in self.rows for name in names)
+
+    def take(self) -> PendingWrites:
+        """Everything pending, leaving this empty."""
+        taken = PendingWrites(
+            rows=self.rows, outbox=self.outbox, post=self.post, update=self.update
+        )
+        self.rows, self.outbox, self.post, self.update = {}, {}, None, None
+        return taken
+
+
+_LEDGER_TABLES: Final = frozenset(
+    {ledger_transactions.name, ledger_postings.name, ledger_balances.name}
+)
+
+
+async def flush(transaction: SqlTransaction) -> None:
+    """Send every pending write of ``transaction``; a no-op when nothing is pending.
+
+    Raises:
+        ConflictError: a unique constraint refused a row.
+        ConcurrencyConflictError: the row was a second settlement or event position, the
+            pending escrow update found the escrow moved on, or the pending ledger key was
+            written by a concurrent transaction meanwhile.
+        NotFoundError: the pending escrow update found no escrow.
+    """
+    if not transaction.pending:
+        return
+    pending = transaction.pending.take()
+    if transaction.dialect.writes_in_one_statement:
+        claimed, updated = await _flush_in_one_statement(transaction, pending)
+    else:
+        claimed, updated = await _flush_per_table(transaction, pending), True
+    if pending.update is not None and not updated:
+        # Everything else of the statement was written: nothing of this unit may be committed.
+        transaction.failed = True
+        await refuse_update(transaction, pending.update)
+    if pending.post is not None and not claimed:
+        # The key was free when the balances were read under their locks; a transaction that
+        # touched none of those rows wrote it since. Nothing of this unit may be committed.
+        transaction.failed = True
+        key = pending.post.transaction["key"]
+        raise ConcurrencyConflictError(f"ledger key {key} was posted by a concurrent transaction")
+
+
+async def update_from_read_version(transaction: SqlTransaction, change: VersionedUpdate) -> None:
+    """Apply ``change`` now, or (PostgreSQL) queue it to ride along with the next statement.
+
+    Raises:
+        NotFoundError, ConcurrencyConflictError: when it is sent (see :func:`flush`).
+    """
+    if not transaction.dialect.writes_in_one_statement:
+        if (await transaction.execute(change.statement, change.parameters)).first() is None:
+            await refuse_update(transaction, change)
+        return
+    if transaction.pending.update is not None:
+        await flush(transaction)
+    transaction.pending.update = change
+
+
+# ---------------------------------------------------------------- SQLite: a statement per table
+_INSERTS: Final[dict[str, Insert]] = {table.name: insert(table) for table in _APPENDED}
+
+
+async def _flush_per_table(transaction: SqlTransaction, pending: PendingWrites) -> bool:
+    """``executemany`` per table; returns whether the pending ledger key was claimed."""
+    for table in _APPENDED:
+        rows = pending.rows.get(table.name)
+        if rows:
+            await transaction.execute(_INSERTS[table.name], rows)
+    if pending.outbox:
+        queue = transaction.dialect.upsert(outbox_messages).on_conflict_do_nothing(
+            index_elements=[outbox_messages.c.key]
+        )
+        await transaction.execute(queue, list(pending.outbox.values()))
+    post = pending.post
+    if post is None:
+        return True
+    claim = (
+        transaction.dialect.upsert(ledger_transactions)
+        .values(post.transaction)
+        .on_conflict_do_nothing(index_elements=[ledger_transactions.c.key])
+        .returning(ledger_transactions.c.id)
+    )
+    transaction_id = (await transaction.execute(claim)).scalar()
+    if transaction_id is None:
+        return False
+    legs = [{**leg, "transaction_id": transaction_id} for leg in post.postings]
+    await transaction.execute(insert(ledger_postings), legs)
+    add = transaction.dialect.upsert(ledger_balances)
+    await transaction.execute(
+        add.on_conflict_do_update(
+            index_elements=[ledger_balances.c.account],
+            set_={
+                "total_minor": ledger_balances.c.total_minor + bindparam("change", type_=BigInteger)
+            },
+        ),
+        post.balances,
+    )
+    return True
+
+
+# ---------------------------------------------------------------- PostgreSQL: one statement
+def _is_document(column: Column[Any]) -> bool:
+    return isinstance(column.type, JSON)
+
+
+class _BoundAsIs(ARRAY[Any]):
+    """A one-dimensional array the driver binds as given.
+
+    :func:`_arrays` already converted its items (documents to JSON text, instants checked
+    and in UTC), so SQLAlchemy's per-item processing (a copy of every array) is skipped.
+    """
+
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+def _item_type(column: Column[Any]) -> TypeEngine[Any]:
+    """The column's type without Python-side conversion (``UtcDateTime`` to its ``DateTime``)."""
+    if isinstance(column.type, UtcDateTime):
+        return column.type.impl_instance
+    return column.type
+
+
+def _rows_of(table: Table, names: list[str], *, prefix: str) -> TableValuedAlias:
+    """``unnest(:<prefix>_<name>, ...) AS <prefix>_rows(<names>)``: one array per column.
+
+    JSON documents travel as text and are cast to ``JSONB`` by the ``SELECT``.
+    """
+    arrays = [
+        bindparam(
+            f"{prefix}_{name}",
+            type_=_BoundAsIs(Text if _is_document(table.c[name]) else _item_type(table.c[name])),
+        )
+        for name in names
+    ]
+    return func.unnest(*arrays).table_valued(*names).render_derived().alias(f"{prefix}_rows")
+
+
+def _selected(table: Table, rows: TableValuedAlias, names: list[str]) -> list[Any]:
+    return [
+        cast(rows.c[name], JSONB) if _is_document(table.c[name]) else rows.c[name] for name in names
+    ]
+
+
+def _written_columns(table: Table) -> list[str]:
+    """Every column ``table``'s rows are written with (not its own surrogate key)."""
+    return [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+
+
+_PLAIN_COLUMNS: Final = {table.name: _written_columns(table) for table in _APPENDED}
+_OUTBOX_COLUMNS: Final = ["key", "topic", "payload", "created_at"]
+_TRANSACTION_COLUMNS: Final = ["key", "escrow_id", "occurred_at", "description"]
+_POSTING_COLUMNS: Final = ["leg", "account_kind", "account_owner", "currency", "amount_minor"]
+_BALANCE_COLUMNS: Final = ["account", "account_kind", "account_owner", "currency", "total_minor"]
+
+
+_LEDGER: Final = "ledger"
+_OUTBOX: Final = "outbox"
+
+
+@functools.cache
+def _one_statement(
+    parts: frozenset[str], update: tuple[Table, tuple[str, ...]] | None
+) -> Select[Any]:
+    """The pending rows of ``parts`` in one statement: data-modifying CTEs, one per table.
+
+    ``parts`` names the plain-insert tables that have rows, ``"outbox"`` and ``"ledger"``, and
+    ``update`` the table and columns of a pending aggregate update: a statement per
+    combination (a handful: each use case queues the same kinds of rows), so nothing is bound
+    or planned for tables with nothing to write. Data-modifying CTEs all run, to completion,
+    whether or not the main query reads them. The main query counts the claimed ledger keys
+    and the updated aggregate rows.
+    """
+    written = []
+    updated = None
+    if update is not None:
+        updated = update_statement(*update).cte("updated")
+        written.append(updated)
+    for table in _APPENDED:
+        if table.name not in parts:
+            continue
+        names = _PLAIN_COLUMNS[table.name]
+        rows = _rows_of(table, names, prefix=table.name)
+        select_rows = select(*_selected(table, rows, names))
+        written.append(insert(table).from_select(names, select_rows).cte(f"{table.name}_written"))
+    if _OUTBOX in parts:
+        rows = _rows_of(outbox_messages, _OUTBOX_COLUMNS, prefix=_OUTBOX)
+        queue = postgresql.insert(outbox_messages).from_select(
+            _OUTBOX_COLUMNS, select(*_selected(outbox_messages, rows, _OUTBOX_COLUMNS))
+        )
+        written.append(
+            queue.on_conflict_do_nothing(index_elements=[outbox_messages.c.key]).cte(
+                "outbox_written"
+            )
+        )
+    claimed = None
+    if _LEDGER in parts:
+        claimed = _claimed()
+        written += _ledger_rows(claimed)
+    return select(_count(claimed).label("claimed"), _count(updated).label("updated")).add_cte(
+        *written
+    )
+
+
+def _count(rows: CTE | None) -> Any:
+    if rows is None:
+        return literal(0)
+    return select(func.count()).select_from(rows).scalar_subquery()
+
+
+def _claimed() -> CTE:
+    """The ledger transaction's row, if its key is still free: ``RETURNING id``."""
+    rows = _rows_of(ledger_transactions, _TRANSACTION_COLUMNS, prefix="txn")
+    return (
+        postgresql.insert(ledger_transactions)
+        .from_select(
+            _TRANSACTION_COLUMNS,
+            select(*_selected(ledger_transactions, rows, _TRANSACTION_COLUMNS)),
+        )
+        .on_conflict_do_nothing(index_elements=[ledger_transactions.c.key])
+        .returning(ledger_transactions.c.id)
+        .cte("claimed")
+    )
+
+
+def _ledger_rows(claimed: CTE) -> list[CTE]:
+    """The postings and the balances of the claimed transaction (nothing if unclaimed)."""
+    rows = _rows_of(ledger_postings, _POSTING_COLUMNS, prefix="leg")
+    legs = select(claimed.c.id, *_selected(ledger_postings, rows, _POSTING_COLUMNS))
+    postings = (
+        insert(ledger_postings)
+        .from_select(["transaction_id", *_POSTING_COLUMNS], legs.join_from(claimed, rows, true()))
+        .cte("legs_written")
+    )
+    rows = _rows_of(ledger_balances, _BALANCE_COLUMNS, prefix="bal")
+    balances = (
+        select(*_selected(ledger_balances, rows, _BALANCE_COLUMNS))
+        .join_from(claimed, rows, true())
+        .order_by(rows.c.account)  # rows are locked in account order, as the read locked them
+    )
+    changes = (
+        func.unnest(
+            bindparam("bal_account", type_=_BoundAsIs(Text)),
+            bindparam("bal_change", type_=_BoundAsIs(BigInteger)),
+        )
+        .table_valued("account", "change")
+        .render_derived()
+        .alias("changes")
+    )
+    # An existing row gets this transaction's change added, not the total computed from the
+    # locked read: an account another transaction created meanwhile keeps its postings too.
+    change = (
+        select(changes.c.change)
+        .where(changes.c.account == literal_column("excluded.account"))
+        .scalar_subquery()
+    )
+    upsert = (
+        postgresql.insert(ledger_balances)
+        .from_select(_BALANCE_COLUMNS, balances)
+        .on_conflict_do_update(
+            index_elements=[ledger_balances.c.account],
+            set_={"total_minor": ledger_balances.c.total_minor + change},
+        )
+        .cte("balances_written")
+    )
+    return [postings, upsert]
+
+
+@functools.cache
+def _converters(table: Table, names: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """Of ``names``: the JSON documents (sent as text) and the instants (checked for UTC)."""
+    documents = frozenset(name for name in names if _is_document(table.c[name]))
+    instants = frozenset(name for name in names if isinstance(table.c[name].type, UtcDateTime))
+    return documents, instants
+
+
+def _arrays(prefix: str, names: list[str], rows: list[Row], table: Table) -> dict[str, list[Any]]:
+    """One array per column of ``rows``, named ``<prefix>_<column>``, as the driver sends them."""
+    documents, instants = _converters(table, tuple(names))
+    arrays: dict[str, list[Any]] = {}
+    for name in names:
+        column = [row.get(name) for row in rows]
+        if name in documents:
+            column = [orjson.dumps(value).decode() for value in column]
+        elif name in instants:
+            column = [None if value is None else _utc(value) for value in column]
+        arrays[f"{prefix}_{name}"] = column
+    return arrays
+
+
+def _utc(value: datetime) -> datetime:
+    """``value`` in UTC, as :class:`~kustodia_adapters.sql.types.UtcDateTime` binds it."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"refusing to store the naive datetime {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+async def _flush_in_one_statement(
+    transaction: SqlTransaction, pending: PendingWrites
+) -> tuple[bool, bool]:
+    """Everything in one round trip: whether the ledger key was claimed, the update applied."""
+    parts = set(pending.rows)
+    parameters: dict[str, Any] = {}
+    for table in _APPENDED:
+        rows = pending.rows.get(table.name)
+        if rows:
+            parameters |= _arrays(table.name, _PLAIN_COLUMNS[table.name], rows, table)
+    if pending.outbox:
+        parts.add(_OUTBOX)
+        outbox = list(pending.outbox.values())
+        parameters |= _arrays(_OUTBOX, _OUTBOX_COLUMNS, outbox, outbox_messages)
+    post = pending.post
+    if post is not None:
+        parts.add(_LEDGER)
+        parameters |= _arrays("txn", _TRANSACTION_COLUMNS, [post.transaction], ledger_transactions)
+        parameters |= _arrays("leg", _POSTING_COLUMNS, post.postings, ledger_postings)
+        parameters |= _arrays("bal", _BALANCE_COLUMNS, post.balances, ledger_balances)
+        parameters["bal_change"] = [row["change"] for row in post.balances]
+    update = pending.update
+    shape = None
+    if update is not None:
+        shape = (update.table, update.columns)
+        parameters |= update.parameters
+    statement = _one_statement(frozenset(parts), shape)
+    row = (await transaction.execute(statement, parameters)).one()
+    return (post is None or row.claimed == 1), (update is None or row.updated == 1)
