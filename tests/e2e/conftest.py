@@ -6,12 +6,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.http.harness import Person, World, running_world
+from tests.http.harness import Person, ScreenFactory, World, running_world
 
 
 @pytest.fixture
-def world() -> Iterator[World]:
-    with running_world() as w:
+def screen() -> ScreenFactory | None:
+    """How ``world`` screens operations: ``None`` is the fraud rule engine (see ``allow_all``)."""
+    return None
+
+
+@pytest.fixture
+def world(screen: ScreenFactory | None) -> Iterator[World]:
+    with running_world(risk=None if screen is None else screen()) as w:
         yield w
 
 

@@ -6,8 +6,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
+from kustodia_adapters.in_memory.risk import AllowAllRiskScreen
 from kustodia_domain.identity.model import Role
-from tests.http.harness import BUYER_BANK, OTHER_BANK, Person, World, hours, running_world
+from tests.http.harness import (
+    BUYER_BANK,
+    OTHER_BANK,
+    Person,
+    World,
+    allow_all,
+    hours,
+    running_world,
+)
 
 DAY = hours(24)
 
@@ -104,6 +113,7 @@ def test_a_refund_goes_only_to_the_accounts_the_money_came_from(
     assert world.get(payer, escrow["id"])["status"] == "completed"
 
 
+@allow_all  # the payee's minutes-old payout CLABE would hold the release (ESC-SPEI-02)
 def test_a_release_raced_by_both_parties_and_the_scheduler_settles_once(
     world: World, payer: Person, payee: Person
 ) -> None:
@@ -179,7 +189,8 @@ def test_forged_stale_and_replayed_webhooks_change_nothing(
 
 
 def test_a_fee_above_zero_is_charged_and_reported_as_revenue() -> None:
-    with running_world(fee_bps=150) as world:
+    # About fee revenue: the payee's minutes-old payout CLABE would hold the release.
+    with running_world(fee_bps=150, risk=AllowAllRiskScreen()) as world:
         payer, payee = world.person("payer", payout=False), world.person("payee")
         admin = world.person("admin", payout=False, role=Role.ADMIN)
         escrow = world.escrow(payer, payee, amount=100_000)

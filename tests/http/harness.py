@@ -10,15 +10,18 @@ from typing import Any, TypeVar
 
 import attrs
 import orjson
+import pytest
 from httpx import Response
 from litestar.testing import TestClient
 
 from kustodia_adapters.in_memory.audit import InMemoryAuditTrail
 from kustodia_adapters.in_memory.clock import FixedClock
 from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
+from kustodia_adapters.in_memory.risk import AllowAllRiskScreen
 from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_domain.escrow.terms import FeeSchedule
 from kustodia_domain.identity.model import Role
+from kustodia_domain.ports.risk import RiskScreen
 from kustodia_domain.services.auth import SignUp
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.use_cases import UseCases
@@ -37,6 +40,12 @@ BUYER_BANK = "012180012345678909"
 OTHER_BANK = "014180060000000011"
 SELLER_BANK = "002115016003269411"
 T = TypeVar("T")
+
+ScreenFactory = Callable[[], RiskScreen]
+allow_all = pytest.mark.parametrize("screen", [AllowAllRiskScreen], ids=["allow-all"])
+"""For a test about something other than fraud whose fresh accounts the default ruleset would
+legitimately hold or block (a payout CLABE set minutes before a release, an unverified N1 payer
+moving more than its cap): it replaces the ``screen`` fixture, so ``world`` allows everything."""
 
 
 @attrs.frozen
@@ -179,9 +188,13 @@ def running_world(
     fee_bps: int = 0,
     mode: Mode = Mode.SANDBOX,
     readiness: ReadinessProbe | None = None,
+    risk: RiskScreen | None = None,
     **config: Any,
 ) -> Iterator[World]:
-    """A fresh app on fresh in-memory adapters with a hand-moved business clock."""
+    """A fresh app on fresh in-memory adapters with a hand-moved business clock.
+
+    Operations are screened by the fraud rule engine unless ``risk`` replaces it.
+    """
     store, clock, rail, audit = (
         InMemoryStore(),
         FixedClock(),
@@ -190,7 +203,7 @@ def running_world(
     )
     policy = PlatformPolicy(fees=FeeSchedule(standard_bps=fee_bps, dual_approval_bps=fee_bps))
     use_cases = UseCases.build(
-        in_memory_ports(store, clock=clock, rail=rail, audit=audit, policy=policy)
+        in_memory_ports(store, clock=clock, rail=rail, audit=audit, policy=policy, risk=risk)
     )
     wall = [datetime.now(UTC)]
     services = HttpServices(

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from kustodia_domain.fraud.alerts import Alert, AlertState
 from kustodia_domain.fraud.history import HistoryEntry, HistoryKey, history_keys, history_values
-from kustodia_domain.fraud.lists import Identifier, ListEntry, ListKind
+from kustodia_domain.fraud.lists import Identifier, ListEntry, ListKind, ListName
 from kustodia_domain.fraud.overrides import Override
 from kustodia_domain.fraud.profiles import PartyProfile
 from kustodia_domain.fraud.screening import FiredRule, RiskDecision, RiskEvent
@@ -245,6 +245,13 @@ class InMemoryRiskLists(RiskLists):
             raise NotFoundError("list entry", entry_id)
         self._by_id[entry_id] = entry.removed(at=at, by=by)
 
+    async def entry(self, entry_id: str) -> ListEntry | None:
+        return self._by_id.get(entry_id)
+
+    async def listed(self, list_name: ListName, at: datetime) -> tuple[ListEntry, ...]:
+        found = (e for e in self._by_id.values() if e.list_name is list_name and e.is_active(at))
+        return tuple(sorted(found, key=lambda e: (e.added_at, e.entry_id)))
+
     async def active_matches(
         self, identifiers: Collection[Identifier], at: datetime
     ) -> tuple[ListEntry, ...]:
@@ -294,3 +301,7 @@ class InMemoryOverrideRepository(OverrideRepository):
 
     async def for_event(self, event_id: str) -> Sequence[Override]:
         return copy.deepcopy([o for o in self._overrides.values() if o.event_id == event_id])
+
+    async def for_escrow(self, escrow_id: str) -> Sequence[Override]:
+        found = [o for o in self._overrides.values() if o.escrow_id == escrow_id]
+        return copy.deepcopy(sorted(found, key=lambda o: (o.requested_at, o.override_id)))

@@ -17,7 +17,6 @@ from kustodia_domain.escrow.events import (
     MilestoneReleased,
     ReleaseApproved,
     ReleaseReminderDue,
-    RiskScreened,
     Transfer,
     YieldAccrued,
     YieldDistributed,
@@ -358,25 +357,3 @@ class CustodyMixin(PayoutBook):
             self._schedule(PayoutLeg.PAYER_YIELD, self.payer_id, payer, source, at)
         if platform.amount_minor >= 100:  # noqa: PLR2004 - sub-1-MXN shares are not paid out
             self._schedule(PayoutLeg.PLATFORM_YIELD, None, platform, directory.treasury, at)
-
-    # ------------------------------------------------------------------ screening
-    def record_screening(
-        self,
-        *,
-        operation: str,
-        outcome: str,
-        score: int,
-        rules: tuple[str, ...],
-        ruleset: str,
-        at: datetime,
-    ) -> None:
-        """Make a risk-screening decision visible in the escrow's timeline."""
-        self._record(
-            RiskScreened,
-            at,
-            operation=operation,
-            outcome=outcome,
-            score=score,
-            rules=rules,
-            ruleset=ruleset,
-        )

@@ -196,6 +196,31 @@ class RiskScreened(EscrowEvent):
     score: int
     rules: tuple[str, ...]
     ruleset: str
+    event_id: str | None = None
+    """The screened event: alerts and overrides name it."""
+    override_id: str | None = None
+    """An approved override that lifted this ``hold``/``block`` (the outcome stays as decided)."""
+
+
+@attrs.frozen(kw_only=True)
+class RiskOverrideRequested(EscrowEvent):
+    """An admin asked to lift a ``hold``/``block`` decision about this escrow."""
+
+    override_id: str
+    event_id: str
+    original_outcome: str
+    requested_by: str
+    justification: str
+
+
+@attrs.frozen(kw_only=True)
+class RiskOverrideDecided(EscrowEvent):
+    """A second admin approved (``approved``) or rejected (``rejected``) the override."""
+
+    override_id: str
+    state: str
+    decided_by: str
+    reason: str
 
 
 SETTLEMENT_EVENTS = (FundsReleased, EscrowRefunded, EscrowSplit)

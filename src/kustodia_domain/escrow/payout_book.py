@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kustodia_domain.escrow.base import EscrowBase
 from kustodia_domain.escrow.errors import PayoutStateError
 from kustodia_domain.escrow.events import (
     EscrowCompleted,
-    EscrowFlaggedForReview,
     PayoutConfirmed,
     PayoutReturned,
     PayoutSent,
     Transfer,
 )
 from kustodia_domain.escrow.payouts import Payout, PayoutStatus
+from kustodia_domain.escrow.screening import ScreeningMixin
 from kustodia_domain.escrow.states import Action, allows
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.shared.clabe import Clabe
 from kustodia_domain.shared.errors import NotFoundError
 
 
-class PayoutBook(EscrowBase):
+class PayoutBook(ScreeningMixin):
     """Commands on the escrow's payouts."""
 
     def payout(self, payout_id: str) -> Payout:
@@ -89,10 +88,7 @@ class PayoutBook(EscrowBase):
             else ()
         )
         self._record(PayoutReturned, at, payout_id=payout.id, transfers=transfers)
-        self.needs_review = True
-        reason = f"payout {payout.id} returned by the receiving bank"
-        self.review_reasons.append(reason)
-        self._record(EscrowFlaggedForReview, at, reason=reason)
+        self.flag_for_review(f"payout {payout.id} returned by the receiving bank", at)
 
     def reissue_payout(self, payout_id: str, destination: Clabe, at: datetime) -> Payout:
         """Send a returned payout again, as a new attempt, to ``destination``.

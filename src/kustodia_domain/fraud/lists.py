@@ -160,6 +160,14 @@ class RiskLists(Protocol):
         """
 
     @abstractmethod
+    async def entry(self, entry_id: str) -> ListEntry | None:
+        """The entry with that id (removed or expired ones too), or ``None``."""
+
+    @abstractmethod
+    async def listed(self, list_name: ListName, at: datetime) -> tuple[ListEntry, ...]:
+        """Entries of ``list_name`` active at ``at``, oldest first (ties by id)."""
+
+    @abstractmethod
     async def active_matches(
         self, identifiers: Collection[Identifier], at: datetime
     ) -> tuple[ListEntry, ...]:

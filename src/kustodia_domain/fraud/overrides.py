@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from kustodia_domain.fraud.alerts import Alert
 from kustodia_domain.fraud.errors import (
     InvalidOverrideTransitionError,
     JustificationTooShortError,
@@ -61,6 +62,8 @@ class Override:
 
     Invariants: ``justification`` (trimmed) has at least ``MIN_JUSTIFICATION_CHARS``
     characters; ``decided_by`` differs from ``requested_by``; a request is decided once.
+    ``event_kind`` and ``rule_ids`` say what was decided, so that an approved override also lifts
+    the same rules when the same operation on the same escrow is screened again.
     """
 
     override_id: str
@@ -70,6 +73,8 @@ class Override:
     requested_by: str
     justification: str
     requested_at: datetime
+    event_kind: str = ""
+    rule_ids: tuple[str, ...] = ()
     state: OverrideState = OverrideState.PENDING
     decided_by: str | None = None
     decided_at: datetime | None = None
@@ -87,6 +92,7 @@ class Override:
         requested_by: str,
         justification: str,
         at: datetime,
+        event_kind: str = "",
     ) -> Override:
         """Ask to lift ``decision``.
 
@@ -94,18 +100,63 @@ class Override:
             OverrideNotNeededError: the decision is below ``hold``.
             JustificationTooShortError: fewer than 20 characters of justification.
         """
-        if decision.outcome < Outcome.HOLD:
+        return cls._requested(
+            override_id=override_id,
+            event_id=decision.event_id,
+            event_kind=event_kind,
+            escrow_id=escrow_id,
+            outcome=decision.outcome,
+            rule_ids=decision.reasons,
+            requested_by=requested_by,
+            justification=justification,
+            at=at,
+        )
+
+    @classmethod
+    def request_for_alert(
+        cls, *, override_id: str, alert: Alert, requested_by: str, justification: str, at: datetime
+    ) -> Override:
+        """Ask to lift the decision behind ``alert`` (same rules as :meth:`request`)."""
+        return cls._requested(
+            override_id=override_id,
+            event_id=alert.event_id,
+            event_kind=alert.event_kind,
+            escrow_id=alert.escrow_id,
+            outcome=alert.outcome,
+            rule_ids=alert.rule_ids,
+            requested_by=requested_by,
+            justification=justification,
+            at=at,
+        )
+
+    @classmethod
+    def _requested(
+        cls,
+        *,
+        override_id: str,
+        event_id: str,
+        event_kind: str,
+        escrow_id: str | None,
+        outcome: Outcome,
+        rule_ids: tuple[str, ...],
+        requested_by: str,
+        justification: str,
+        at: datetime,
+    ) -> Override:
+        if outcome < Outcome.HOLD:
             raise OverrideNotNeededError(
-                f"{decision.outcome.label} decisions are cleared in the review queue"
+                f"{outcome.label} decisions are cleared in the review queue"
             )
         text = justification.strip()
         if len(text) < MIN_JUSTIFICATION_CHARS:
             raise JustificationTooShortError(length=len(text), minimum=MIN_JUSTIFICATION_CHARS)
         override = cls(
             override_id=override_id,
-            event_id=decision.event_id,
+            event_id=event_id,
+            event_kind=event_kind,
             escrow_id=escrow_id,
-            original_outcome=decision.outcome,
+            original_outcome=outcome,
+            rule_ids=rule_ids,
             requested_by=requested_by,
             justification=text,
             requested_at=at,
@@ -113,12 +164,27 @@ class Override:
         override._record(
             OverrideRequested,
             at,
-            event_id=decision.event_id,
-            original_outcome=decision.outcome.label,
+            event_id=event_id,
+            original_outcome=outcome.label,
             requested_by=requested_by,
             justification=text,
         )
         return override
+
+    def lifts(self, *, event_kind: str, escrow_id: str | None, decision: RiskDecision) -> bool:
+        """Whether this approved override also lifts ``decision`` about another event.
+
+        Only on the same escrow, for the same kind of operation, when no rule fired beyond the
+        ones the admins reviewed and the outcome is no worse than the one they lifted.
+        """
+        return (
+            self.is_effective
+            and escrow_id is not None
+            and escrow_id == self.escrow_id
+            and event_kind == self.event_kind
+            and decision.outcome <= self.original_outcome
+            and set(decision.reasons) <= set(self.rule_ids)
+        )
 
     def approve(self, *, by: str, at: datetime) -> None:
         """Approve as the second admin.
@@ -177,3 +243,7 @@ class OverrideRepository(Protocol):
     @abstractmethod
     async def for_event(self, event_id: str) -> Sequence[Override]:
         """Overrides requested for the screened event ``event_id``."""
+
+    @abstractmethod
+    async def for_escrow(self, escrow_id: str) -> Sequence[Override]:
+        """Overrides requested for decisions about the escrow ``escrow_id``, oldest first."""

@@ -29,6 +29,8 @@ from kustodia_domain.services.resolve_dispute import (
     ResolveDispute,
     ResolveDisputeHandler,
 )
+from kustodia_domain.services.risk_gate import RiskGate
+from kustodia_domain.services.risk_profiles import ProfileKeeper
 from kustodia_domain.services.staff import ACTORS, require_role
 from kustodia_domain.shared.errors import NotFoundError
 
@@ -58,15 +60,30 @@ class BackOfficeCommands:
     clear_hold_handler: ClearHoldHandler
     disputes: DisputeHandlers
     reissue: ReissuePayoutHandler
+    risk: RiskGate
+    profiles: ProfileKeeper
 
     async def change_kyc_level(self, admin_id: str, user_id: str, level: KycLevel) -> User:
+        """Record the level the KYC provider verified; screened as ``kyc.updated`` first.
+
+        Raises: NotFoundError, OperationBlockedError (the level stays as it was).
+        """
+        now = self.clock.now()
         async with self.uow() as uow:
             await require_role(uow, admin_id, ACTORS)
+            previous = (await uow.users.get(user_id)).kyc_level
+        await self.risk.check(
+            "kyc.updated",
+            actor_id=user_id,
+            at=now,
+            attributes={"kyc_level": level.value, "previous_kyc_level": previous.value},
+        )
+        async with self.uow() as uow:
             user = await uow.users.get(user_id)
-            previous = user.kyc_level
             user.set_kyc_level(level)
             await uow.users.save(user)
             await uow.commit()
+        await self.profiles.kyc_verified(user, now)
         await self._record(
             admin_id,
             "user.kyc_level_changed",

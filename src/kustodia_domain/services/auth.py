@@ -27,7 +27,7 @@ from kustodia_domain.identity.model import Role, User
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.credentials import CredentialStore, PasswordHasher, SecretSource
 from kustodia_domain.ports.unit_of_work import UnitOfWork
-from kustodia_domain.services.users import RegisterUser, RegisterUserHandler
+from kustodia_domain.services.users import ClientContext, RegisterUser, RegisterUserHandler
 
 _DUMMY_HASH_PASSWORD = "timing-equaliser-password"  # noqa: S105 - hashed, never checked
 
@@ -40,6 +40,7 @@ class SignUp:
     password: str
     full_name: str
     role: Role = Role.USER
+    client: ClientContext = ClientContext()
 
 
 @attrs.frozen(kw_only=True)
@@ -78,7 +79,7 @@ class AuthUseCases:
         check_password(cmd.password)
         hashed = await self.hasher.hash(cmd.password)
         user = await self.register.execute(
-            RegisterUser(email=cmd.email, full_name=cmd.full_name, role=cmd.role)
+            RegisterUser(email=cmd.email, full_name=cmd.full_name, role=cmd.role, client=cmd.client)
         )
         await self.credentials.set_password_hash(user.id, hashed)
         return user

@@ -20,7 +20,7 @@ from kustodia_domain.services.persistence import (
     persist_dispute,
     persist_escrow,
 )
-from kustodia_domain.services.risk_gate import RiskGate, escrow_facts
+from kustodia_domain.services.risk_gate import RiskGate, RiskSession, apply, escrow_facts
 from kustodia_domain.shared.ids import DisputeId, UserId
 
 
@@ -54,7 +54,7 @@ class OpenDisputeHandler:
 
     async def execute(self, cmd: OpenDispute) -> Dispute:
         now = self.clock.now()
-        async with self.uow() as uow:
+        async with self.risk.session() as risk, self.uow() as uow:
             escrow = await visible_escrow(uow, cmd.escrow_id, cmd.actor_id)
             dispute = Dispute.open(
                 dispute_id=DisputeId(self.ids.new_id("dsp")),
@@ -68,7 +68,7 @@ class OpenDisputeHandler:
                 response_window=self.policy.dispute_response_window,
             )
             escrow.mark_disputed(dispute.id, cmd.actor_id, now)
-            decision = await self.risk.check(
+            screening = await risk.check(
                 "dispute.opened",
                 actor_id=cmd.actor_id,
                 at=now,
@@ -76,7 +76,7 @@ class OpenDisputeHandler:
                 amount=escrow.custody_balance,
                 attributes=escrow_facts(escrow),
             )
-            self.risk.apply(escrow, decision, "dispute.opened", now)
+            apply(escrow, screening, "dispute.opened", now)
             await persist_escrow(uow, escrow, self.ids)
             await persist_dispute(uow, dispute, self.ids, new=True)
             await uow.outbox.add(
@@ -146,7 +146,9 @@ class AddEvidenceHandler:
     """Stores an evidence file and its metadata on the dispute.
 
     The bytes go to the blob store (content-addressed, outside the transaction); the dispute
-    keeps SHA-256, size and type. Limits: 10 MiB; PDF, PNG, JPEG, WebP or plain text.
+    keeps SHA-256, size and type. Limits: 10 MiB; PDF, PNG, JPEG, WebP or plain text. The upload
+    is screened with the file's SHA-256 (a file reused across escrows is suspect) and the
+    screening shows in the escrow's timeline.
 
     Raises: NotFoundError, DisputeClosedError, ValidationError (type or size),
     OperationBlockedError (nothing is stored).
@@ -159,6 +161,10 @@ class AddEvidenceHandler:
     risk: RiskGate
 
     async def execute(self, cmd: AddEvidence) -> Evidence:
+        async with self.risk.session() as risk:
+            return await self._add(cmd, risk)
+
+    async def _add(self, cmd: AddEvidence, risk: RiskSession) -> Evidence:
         now = self.clock.now()
         async with self.uow() as uow:
             dispute = await visible_dispute(
@@ -166,6 +172,7 @@ class AddEvidenceHandler:
             )
             if dispute.status is DisputeStatus.RESOLVED:
                 raise DisputeClosedError(f"dispute {dispute.id} is resolved")
+            escrow = await uow.escrows.get(dispute.escrow_id)
         # Validate and screen before storing anything: a refused file never reaches the blob store.
         probe = Evidence(
             id="probe",
@@ -177,11 +184,15 @@ class AddEvidenceHandler:
             blob_key="",
             uploaded_at=now,
         )
-        await self.risk.check(
+        screening = await risk.check(
             "dispute.evidence_uploaded",
             actor_id=cmd.actor_id,
             at=now,
-            attributes={"evidence_sha256": hashlib.sha256(cmd.data).hexdigest()},
+            escrow_id=escrow.id,
+            attributes={
+                **escrow_facts(escrow),
+                "evidence_sha256": hashlib.sha256(cmd.data).hexdigest(),
+            },
         )
         stored = await self.blobs.put(cmd.data, cmd.content_type)
         evidence = attrs.evolve(
@@ -192,6 +203,9 @@ class AddEvidenceHandler:
                 uow, cmd.dispute_id, cmd.actor_id, is_admin=cmd.is_admin
             )
             dispute.add_evidence(evidence, is_admin=cmd.is_admin)
+            escrow = await uow.escrows.get(dispute.escrow_id)
+            apply(escrow, screening, "dispute.evidence_uploaded", now)
             await persist_dispute(uow, dispute, self.ids)
+            await persist_escrow(uow, escrow, self.ids)
             await uow.commit()
         return evidence

@@ -13,7 +13,7 @@ from kustodia_domain.services.access import visible_escrow
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.directory import payout_directory, require_payout_accounts
 from kustodia_domain.services.persistence import persist_escrow
-from kustodia_domain.services.risk_gate import RiskGate, escrow_facts
+from kustodia_domain.services.risk_gate import RiskGate, apply, escrow_facts
 from kustodia_domain.shared.ids import UserId
 
 
@@ -98,11 +98,11 @@ class ApproveReleaseHandler:
 
     async def execute(self, cmd: ApproveRelease) -> Escrow:
         now = self.clock.now()
-        async with self.uow() as uow:
+        async with self.risk.session() as risk, self.uow() as uow:
             escrow = await visible_escrow(uow, cmd.escrow_id, cmd.actor_id)
             # Settled before screening: a ``hold`` must never let a broker change the escrow.
             escrow.require_approver(cmd.actor_id)
-            decision = await self.risk.check(
+            screening = await risk.check(
                 "release",
                 actor_id=cmd.actor_id,
                 at=now,
@@ -111,7 +111,7 @@ class ApproveReleaseHandler:
                 attributes=escrow_facts(escrow),
             )
             directory = await payout_directory(uow.users, escrow, self.policy.treasury_clabe)
-            if not self.risk.apply(escrow, decision, "release", now):
+            if not apply(escrow, screening, "release", now):
                 escrow.approve_release(cmd.actor_id, now, directory, cmd.milestone)
             await persist_escrow(uow, escrow, self.ids)
             await uow.commit()

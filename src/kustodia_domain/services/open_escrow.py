@@ -19,7 +19,7 @@ from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.directory import require_payout_accounts
 from kustodia_domain.services.persistence import persist_escrow
-from kustodia_domain.services.risk_gate import RiskGate, escrow_facts
+from kustodia_domain.services.risk_gate import RiskGate, apply, escrow_facts
 from kustodia_domain.shared.errors import ValidationError
 from kustodia_domain.shared.ids import EscrowId, UserId
 from kustodia_domain.shared.money import Currency, Money
@@ -66,7 +66,7 @@ class OpenEscrowHandler:
 
     async def execute(self, cmd: OpenEscrow) -> Escrow:
         now = self.clock.now()
-        async with self.uow() as uow:
+        async with self.risk.session() as risk, self.uow() as uow:
             creator = await uow.users.get(cmd.creator_id)
             other = await uow.users.find_by_email(cmd.counterparty_email)
             if other is None:
@@ -105,15 +105,16 @@ class OpenEscrowHandler:
                 funding_window=self.policy.funding_window,
                 at=now,
             )
-            decision = await self.risk.check(
+            screening = await risk.check(
                 "escrow.create",
                 actor_id=cmd.creator_id,
                 at=now,
                 escrow_id=escrow.id,
                 amount=terms.amount,
-                attributes=escrow_facts(escrow),
+                # Milestones name the deliverables, which is what an invoice would document.
+                attributes={**escrow_facts(escrow), "has_invoice": bool(escrow.milestones)},
             )
-            self.risk.apply(escrow, decision, "escrow.create", now)
+            apply(escrow, screening, "escrow.create", now)
             await persist_escrow(uow, escrow, self.ids, new=True)
             await uow.commit()
         return escrow

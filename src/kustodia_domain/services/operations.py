@@ -11,7 +11,7 @@ from kustodia_domain.escrow.states import EscrowState
 from kustodia_domain.ports.back_office import BackOfficeReads
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.audit_log import AuditLog
-from kustodia_domain.services.payouts import DispatchPayoutsHandler
+from kustodia_domain.services.dispatch_payouts import DispatchPayoutsHandler
 from kustodia_domain.services.run_due_jobs import JobReport, RunDueJobsHandler
 
 BACKLOG_CAP = 10_000

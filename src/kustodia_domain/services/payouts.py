@@ -1,9 +1,6 @@
-"""Use cases of the payout lifecycle: dispatch to the rail, confirmation, return, reissue.
+"""Use cases of the payout lifecycle after dispatch: confirmation, return, reissue.
 
-Dispatch reads pending payout work, calls the rail *outside* any transaction with the payout's
-idempotency key, then records the outcome in a new transaction. A crash between the two leaves
-the outbox message pending: the next dispatch sends the same key and the rail answers with the
-first receipt, so nothing is paid twice and nothing is lost.
+Dispatch itself, with the screening of every payout, is :mod:`.dispatch_payouts`.
 """
 
 from __future__ import annotations
@@ -13,86 +10,15 @@ from collections.abc import Callable
 import attrs
 
 from kustodia_domain.escrow.model import Escrow
-from kustodia_domain.escrow.payouts import PayoutStatus
-from kustodia_domain.escrow.states import EscrowState
+from kustodia_domain.escrow.payouts import Payout, PayoutStatus
+from kustodia_domain.fraud.screening import FactValue
 from kustodia_domain.ports.clock import Clock, IdGenerator
-from kustodia_domain.ports.outbox import OutboxMessage
-from kustodia_domain.ports.payment_rail import PaymentRail, PayoutOrder, RailPayoutStatus
 from kustodia_domain.ports.unit_of_work import UnitOfWork
-from kustodia_domain.services.persistence import PAYOUT_TOPIC, persist_escrow
+from kustodia_domain.services.dispatch_payouts import REFUND_LEGS
+from kustodia_domain.services.persistence import persist_escrow
+from kustodia_domain.services.risk_gate import RiskGate, apply, escrow_facts
 from kustodia_domain.shared.clabe import Clabe
-from kustodia_domain.shared.errors import ConflictError, NotFoundError
-
-
-@attrs.frozen
-class DispatchPayoutsHandler:
-    """Sends up to ``limit`` pending payouts (skipping escrows on hold); returns how many were sent.
-
-    Pending work of other topics and payouts held back never count toward ``limit``.
-    """
-
-    uow: Callable[[], UnitOfWork]
-    clock: Clock
-    ids: IdGenerator
-    rail: PaymentRail
-
-    async def execute(self, limit: int = 100) -> int:
-        async with self.uow() as uow:
-            orders = await self._sendable(uow, limit)
-        sent = 0
-        for key, order in orders:
-            receipt = await self.rail.send_payout(order)
-            try:
-                await self._record(
-                    key,
-                    order.payout_id,
-                    receipt.rail_reference,
-                    confirmed=receipt.status is RailPayoutStatus.CONFIRMED,
-                )
-            except ConflictError:
-                continue  # another process recorded it; the rail's key kept it single
-            sent += 1
-        return sent
-
-    async def _sendable(self, uow: UnitOfWork, limit: int) -> list[tuple[str, PayoutOrder]]:
-        # Other topics and payouts of held escrows stay pending too; the window widens past
-        # them so that they can never starve the payouts behind them.
-        window = limit
-        while True:
-            messages = await uow.outbox.pending(window)
-            orders: list[tuple[str, PayoutOrder]] = []
-            for message in messages:
-                order = await self._order(uow, message) if message.topic == PAYOUT_TOPIC else None
-                if order is not None:
-                    orders.append((message.key, order))
-            if len(orders) >= limit or len(messages) < window:
-                return orders[:limit]
-            window *= 2
-
-    @staticmethod
-    async def _order(uow: UnitOfWork, message: OutboxMessage) -> PayoutOrder | None:
-        escrow = await uow.escrows.get(str(message.payload["escrow_id"]))
-        payout = escrow.payout(str(message.payload["payout_id"]))
-        if escrow.state is EscrowState.ON_HOLD or payout.status is not PayoutStatus.PENDING:
-            return None
-        return PayoutOrder(
-            payout_id=payout.id,
-            idempotency_key=payout.idempotency_key,
-            amount=payout.amount,
-            destination=payout.destination,
-            concept=f"Kustodia {escrow.reference} {payout.leg.value}",
-        )
-
-    async def _record(self, key: str, payout_id: str, reference: str, *, confirmed: bool) -> None:
-        now = self.clock.now()
-        async with self.uow() as uow:
-            escrow = await _escrow_of(uow, payout_id)
-            escrow.mark_payout_sent(payout_id, now, reference)
-            if confirmed:
-                escrow.confirm_payout(payout_id, now)
-            await persist_escrow(uow, escrow, self.ids)
-            await uow.outbox.mark_dispatched(key, now)
-            await uow.commit()
+from kustodia_domain.shared.errors import NotFoundError
 
 
 async def _escrow_of(uow: UnitOfWork, payout_id: str) -> Escrow:
@@ -100,6 +26,17 @@ async def _escrow_of(uow: UnitOfWork, payout_id: str) -> Escrow:
     if escrow is None:
         raise NotFoundError("payout", payout_id)
     return escrow
+
+
+def returned_facts(escrow: Escrow, payout: Payout) -> dict[str, FactValue]:
+    """What the screen reads of a returned payout: where it went and, if a user, to whom."""
+    facts: dict[str, FactValue] = {
+        **escrow_facts(escrow),
+        "destination_clabe": payout.destination.value,
+    }
+    if payout.leg not in REFUND_LEGS and payout.beneficiary_id is not None:
+        facts["payee_id"] = payout.beneficiary_id  # a broker's commission names the broker
+    return facts
 
 
 @attrs.frozen(kw_only=True)
@@ -136,7 +73,9 @@ class ConfirmPayoutHandler:
 class ReturnPayoutHandler:
     """Records a returned payout (devolución): the money is owed again.
 
-    The escrow is flagged for review. A repeated return changes nothing.
+    The escrow is flagged for review, and the return is screened (``payout.returned``: repeated
+    returns to one CLABE are suspect); the money already came back, so a ``block`` cannot undo
+    the return and only its follow-ups apply. A repeated return changes nothing.
 
     Raises: NotFoundError, PayoutStateError (a payout never sent).
     """
@@ -144,11 +83,27 @@ class ReturnPayoutHandler:
     uow: Callable[[], UnitOfWork]
     clock: Clock
     ids: IdGenerator
+    risk: RiskGate
 
     async def execute(self, cmd: PayoutNotice) -> Escrow:
-        async with self.uow() as uow:
+        now = self.clock.now()
+        async with self.risk.session() as risk, self.uow() as uow:
             escrow = await _escrow_of(uow, cmd.payout_id)
-            escrow.return_payout(cmd.payout_id, self.clock.now())
+            payout = escrow.payout(cmd.payout_id)
+            first = payout.status is not PayoutStatus.RETURNED
+            escrow.return_payout(cmd.payout_id, now)
+            if first:
+                screening = await risk.screen(
+                    "payout.returned",
+                    actor_id=None,
+                    at=now,
+                    escrow_id=escrow.id,
+                    amount=payout.amount,
+                    attributes=returned_facts(escrow, payout),
+                    # One return per payout attempt: a retried notice must not count twice.
+                    event_id=f"rke-{payout.id}-returned",
+                )
+                apply(escrow, screening, "payout.returned", now)
             await persist_escrow(uow, escrow, self.ids)
             await uow.commit()
         return escrow
@@ -166,19 +121,36 @@ class ReissuePayout:
 class ReissuePayoutHandler:
     """An admin reissues a returned payout as a new attempt with a new idempotency key.
 
-    Raises: NotFoundError, PayoutStateError (not returned), ValidationError (bad CLABE).
+    A refund reissued to another CLABE is screened at once (``refund``: refunds go back only to
+    the account that funded the escrow), so the admin hears of a ``block`` now; every attempt is
+    screened again when it is dispatched.
+
+    Raises: NotFoundError, PayoutStateError (not returned), ValidationError (bad CLABE),
+    OperationBlockedError (nothing changes).
     """
 
     uow: Callable[[], UnitOfWork]
     clock: Clock
     ids: IdGenerator
+    risk: RiskGate
 
     async def execute(self, cmd: ReissuePayout) -> Escrow:
-        async with self.uow() as uow:
+        now = self.clock.now()
+        async with self.risk.session() as risk, self.uow() as uow:
             escrow = await _escrow_of(uow, cmd.payout_id)
             original = escrow.payout(cmd.payout_id)
             destination = Clabe(cmd.destination) if cmd.destination else original.destination
-            escrow.reissue_payout(cmd.payout_id, destination, self.clock.now())
+            if original.leg in REFUND_LEGS and destination != original.destination:
+                screening = await risk.check(
+                    "refund",
+                    actor_id=None,
+                    at=now,
+                    escrow_id=escrow.id,
+                    amount=original.amount,
+                    attributes={**escrow_facts(escrow), "destination_clabe": destination.value},
+                )
+                apply(escrow, screening, "refund", now)
+            escrow.reissue_payout(cmd.payout_id, destination, now)
             await persist_escrow(uow, escrow, self.ids)
             await uow.commit()
         return escrow

@@ -18,7 +18,7 @@ from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.directory import payout_directory
 from kustodia_domain.services.persistence import persist_escrow
-from kustodia_domain.services.risk_gate import RiskGate, escrow_facts
+from kustodia_domain.services.risk_gate import RiskGate, apply, escrow_facts
 from kustodia_domain.shared.clabe import Clabe
 from kustodia_domain.shared.errors import (
     IdempotencyConflictError,
@@ -80,7 +80,7 @@ class RecordDepositHandler:
         if not deposit.amount.is_positive:
             raise ValidationError("a deposit amount must be positive", field="amount")
         now = self.clock.now()
-        async with self.uow() as uow:
+        async with self.risk.session() as risk, self.uow() as uow:
             escrow = await uow.escrows.find_by_reference(cmd.reference)
             if escrow is None or escrow.deposit_clabe.value != cmd.clabe:
                 return await self._suspense(uow, cmd, deposit)
@@ -93,7 +93,7 @@ class RecordDepositHandler:
                 # money, so applying it now would count it twice.
                 return DepositOutcome.DUPLICATE
             try:
-                decision = await self.risk.check(
+                screening = await risk.check(
                     "escrow.fund",
                     actor_id=escrow.payer_id,
                     at=now,
@@ -111,7 +111,7 @@ class RecordDepositHandler:
                 return await self._suspense(uow, cmd, deposit)
             directory = await payout_directory(uow.users, escrow, self.policy.treasury_clabe)
             escrow.receive_deposit(deposit, now, directory)
-            self.risk.apply(escrow, decision, "escrow.fund", now)
+            apply(escrow, screening, "escrow.fund", now)
             try:
                 await persist_escrow(uow, escrow, self.ids)
                 await uow.commit()

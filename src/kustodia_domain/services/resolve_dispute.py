@@ -15,6 +15,7 @@ from kustodia_domain.disputes.assessment import (
 from kustodia_domain.disputes.model import Dispute, ResolutionDecision
 from kustodia_domain.escrow.custody import Resolution
 from kustodia_domain.escrow.model import Escrow
+from kustodia_domain.identity.model import User
 from kustodia_domain.ports.assessor import DisputeAssessor, PartyHistoryReader
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
@@ -22,6 +23,7 @@ from kustodia_domain.services.access import require_admin
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.directory import payout_directory
 from kustodia_domain.services.persistence import persist_dispute, persist_escrow
+from kustodia_domain.services.risk_profiles import ProfileKeeper
 from kustodia_domain.shared.errors import ValidationError
 from kustodia_domain.shared.ids import UserId
 from kustodia_domain.shared.money import Money
@@ -44,7 +46,8 @@ async def _settle(
     policy: PlatformPolicy,
     ids: IdGenerator,
     at: datetime,
-) -> None:
+) -> User | None:
+    """Settle ``escrow`` as decided; returns the party who lost the dispute, if one did."""
     directory = await payout_directory(uow.users, escrow, policy.treasury_clabe)
     escrow.resolve(
         decision.resolution,
@@ -54,6 +57,11 @@ async def _settle(
         reason=decision.reason,
     )
     await persist_escrow(uow, escrow, ids)
+    # A refund rejects the payee's side, a release the payer's; a split decides for neither.
+    loser = {Resolution.REFUND: escrow.payee_id, Resolution.RELEASE: escrow.payer_id}.get(
+        decision.resolution
+    )
+    return None if loser is None else await uow.users.get(loser)
 
 
 @attrs.frozen(kw_only=True)
@@ -133,7 +141,8 @@ class ResolveDisputeHandler:
 
     Rules: the AI assessment is advisory; a reason is required; a split names the payee's
     amount (the payer gets the rest of the custody); when the custody at stake is at least the
-    high-value threshold the resolution waits for a second, different admin.
+    high-value threshold the resolution waits for a second, different admin; the losing party's
+    risk profile records the lost dispute.
 
     Raises: ForbiddenError (not an admin), NotFoundError, DisputeClosedError, ValidationError,
     SettlementRuleError, InvalidEscrowTransitionError, FourEyesError.
@@ -143,9 +152,11 @@ class ResolveDisputeHandler:
     clock: Clock
     ids: IdGenerator
     policy: PlatformPolicy
+    profiles: ProfileKeeper
 
     async def execute(self, cmd: ResolveDispute) -> Dispute:
         now = self.clock.now()
+        loser = None
         async with self.uow() as uow:
             await require_admin(uow, cmd.admin_id)
             dispute = await uow.disputes.get(cmd.dispute_id)
@@ -163,9 +174,11 @@ class ResolveDisputeHandler:
                 needs_second_admin=escrow.custody_balance >= self.policy.high_value_threshold,
             )
             if final is not None:
-                await _settle(uow, escrow, final, policy=self.policy, ids=self.ids, at=now)
+                loser = await _settle(uow, escrow, final, policy=self.policy, ids=self.ids, at=now)
             await persist_dispute(uow, dispute, self.ids)
             await uow.commit()
+        if loser is not None:
+            await self.profiles.dispute_lost(loser, now)
         return dispute
 
     @staticmethod
@@ -197,6 +210,7 @@ class ApproveResolutionHandler:
     clock: Clock
     ids: IdGenerator
     policy: PlatformPolicy
+    profiles: ProfileKeeper
 
     async def execute(self, cmd: ApproveResolution) -> Dispute:
         async with self.uow() as uow:
@@ -205,7 +219,9 @@ class ApproveResolutionHandler:
             escrow = await uow.escrows.get(dispute.escrow_id)
             now = self.clock.now()
             decision = dispute.approve_resolution(cmd.admin_id, now)
-            await _settle(uow, escrow, decision, policy=self.policy, ids=self.ids, at=now)
+            loser = await _settle(uow, escrow, decision, policy=self.policy, ids=self.ids, at=now)
             await persist_dispute(uow, dispute, self.ids)
             await uow.commit()
+        if loser is not None:
+            await self.profiles.dispute_lost(loser, now)
         return dispute

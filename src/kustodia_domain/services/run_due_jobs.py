@@ -13,7 +13,7 @@ from kustodia_domain.ports.yield_rate import YieldRateProvider
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.directory import payout_directory
 from kustodia_domain.services.persistence import persist_escrow
-from kustodia_domain.services.risk_gate import RiskGate, escrow_facts
+from kustodia_domain.services.risk_gate import RiskGate, apply, escrow_facts
 from kustodia_domain.shared.errors import KustodiaError
 
 
@@ -61,14 +61,14 @@ class RunDueJobsHandler:
         # Counted apart and added to the report only once committed: a run that loses a race
         # reports the escrow as skipped, never as released.
         done = JobReport()
-        async with self.uow() as uow:
+        async with self.risk.session() as risk, self.uow() as uow:
             escrow = await uow.escrows.get(escrow_id)
             if escrow.accrue_yield(now.date(), rate, now).is_positive:
                 done.accrued += 1
             done.expired += escrow.expire_if_due(now)
             done.reminded += escrow.remind_if_due(now)
             if escrow.release_due(now):
-                decision = await self.risk.check(
+                screening = await risk.check(
                     "release",
                     actor_id=None,
                     at=now,
@@ -77,7 +77,7 @@ class RunDueJobsHandler:
                     attributes=escrow_facts(escrow),
                 )
                 directory = await payout_directory(uow.users, escrow, self.policy.treasury_clabe)
-                if not self.risk.apply(escrow, decision, "release", now):
+                if not apply(escrow, screening, "release", now):
                     done.released += escrow.release_if_due(now, directory)
             if escrow.pending_events:
                 await persist_escrow(uow, escrow, self.ids)

@@ -10,6 +10,9 @@ from collections.abc import Callable
 import attrs
 
 from kustodia_domain.fraud.alerts import AlertRepository
+from kustodia_domain.fraud.lists import RiskLists
+from kustodia_domain.fraud.overrides import OverrideRepository
+from kustodia_domain.fraud.profiles import PartyProfiles
 from kustodia_domain.identity.credentials import LoginPolicy
 from kustodia_domain.ports.assessor import DisputeAssessor, PartyHistoryReader
 from kustodia_domain.ports.audit import AuditTrail
@@ -30,6 +33,7 @@ from kustodia_domain.services.audit_log import AuditLog
 from kustodia_domain.services.audited import PartyCommands, PartyHandlers, audited_party_commands
 from kustodia_domain.services.auth import AuthUseCases
 from kustodia_domain.services.config import PlatformPolicy
+from kustodia_domain.services.dispatch_payouts import DispatchPayoutsHandler
 from kustodia_domain.services.dispute_commands import (
     AddEvidenceHandler,
     OpenDisputeHandler,
@@ -46,7 +50,6 @@ from kustodia_domain.services.open_escrow import OpenEscrowHandler
 from kustodia_domain.services.operations import Operations
 from kustodia_domain.services.payouts import (
     ConfirmPayoutHandler,
-    DispatchPayoutsHandler,
     ReissuePayoutHandler,
     ReturnPayoutHandler,
 )
@@ -63,7 +66,11 @@ from kustodia_domain.services.resolve_dispute import (
     AssessDisputeHandler,
     ResolveDisputeHandler,
 )
+from kustodia_domain.services.risk_followups import FollowUps
 from kustodia_domain.services.risk_gate import RiskGate
+from kustodia_domain.services.risk_lists_admin import ListDesk
+from kustodia_domain.services.risk_overrides import OverrideDesk
+from kustodia_domain.services.risk_profiles import ProfileKeeper
 from kustodia_domain.services.run_due_jobs import RunDueJobsHandler
 from kustodia_domain.services.support import SupportUseCases
 from kustodia_domain.services.users import RegisterUserHandler, SetPayoutAccountHandler
@@ -92,7 +99,11 @@ class Ports:
     idempotency: IdempotencyStore
     webhook_receipts: WebhookReceipts
     back_office: BackOfficeReads
+    # The fraud engine's stores the use cases write: alerts, overrides, lists and profiles.
     alerts: AlertRepository
+    overrides: OverrideRepository
+    lists: RiskLists
+    profiles: PartyProfiles
     login: LoginPolicy = LoginPolicy()
 
 
@@ -123,17 +134,21 @@ class UseCases:
     escrows: EscrowQueries
     disputes: DisputeQueries
     notifications: NotificationQueries
+    risk: RiskGate
+    profiles: ProfileKeeper
     platform: PlatformUseCases = attrs.field(init=False)
     """Built by :meth:`build` from the handlers above, which it shares."""
 
     @classmethod
     def build(cls, p: Ports) -> UseCases:
         """Wire every handler to ``p``."""
-        risk = RiskGate(p.risk, p.ids)
+        follow_ups = FollowUps(p.uow, p.ids, p.lists, p.back_office)
+        risk = RiskGate(p.risk, p.ids, p.alerts, p.overrides, follow_ups)
+        profiles = ProfileKeeper(p.profiles)
         base = (p.uow, p.clock, p.ids)
         use_cases = cls(
-            register_user=RegisterUserHandler(*base, rail=p.rail, risk=risk),
-            set_payout_account=SetPayoutAccountHandler(p.uow, p.clock, risk),
+            register_user=RegisterUserHandler(*base, rail=p.rail, risk=risk, profiles=profiles),
+            set_payout_account=SetPayoutAccountHandler(p.uow, p.clock, risk, profiles),
             open_escrow=OpenEscrowHandler(*base, risk=risk, policy=p.policy),
             accept_escrow=AcceptEscrowHandler(*base, policy=p.policy),
             cancel_escrow=CancelEscrowHandler(*base),
@@ -145,16 +160,18 @@ class UseCases:
             post_dispute_message=PostDisputeMessageHandler(*base),
             add_evidence=AddEvidenceHandler(*base, blobs=p.blobs, risk=risk),
             assess_dispute=AssessDisputeHandler(*base, assessor=p.assessor, history=p.history),
-            resolve_dispute=ResolveDisputeHandler(*base, policy=p.policy),
-            approve_resolution=ApproveResolutionHandler(*base, policy=p.policy),
-            dispatch_payouts=DispatchPayoutsHandler(*base, rail=p.rail),
+            resolve_dispute=ResolveDisputeHandler(*base, policy=p.policy, profiles=profiles),
+            approve_resolution=ApproveResolutionHandler(*base, policy=p.policy, profiles=profiles),
+            dispatch_payouts=DispatchPayoutsHandler(*base, rail=p.rail, risk=risk),
             confirm_payout=ConfirmPayoutHandler(*base),
-            return_payout=ReturnPayoutHandler(*base),
-            reissue_payout=ReissuePayoutHandler(*base),
+            return_payout=ReturnPayoutHandler(*base, risk=risk),
+            reissue_payout=ReissuePayoutHandler(*base, risk=risk),
             run_due_jobs=RunDueJobsHandler(p.uow, p.ids, p.rates, risk, p.policy),
             escrows=EscrowQueries(p.uow),
             disputes=DisputeQueries(p.uow),
             notifications=NotificationQueries(p.uow),
+            risk=risk,
+            profiles=profiles,
         )
         # The platform's use cases wrap the core handlers, so they are built once those exist;
         # a frozen class sets a late field the way attrs documents, through object.__setattr__.
@@ -177,6 +194,8 @@ class PlatformUseCases:
     audit: AuditLog
     back_office: BackOfficeQueries
     admin: BackOfficeCommands
+    overrides: OverrideDesk
+    lists: ListDesk
     idempotency: IdempotentRequests
     rail: RailEvents
     operations: Operations
@@ -218,7 +237,11 @@ class PlatformUseCases:
                 uc.clear_hold,
                 disputes,
                 uc.reissue_payout,
+                uc.risk,
+                uc.profiles,
             ),
+            overrides=OverrideDesk(p.uow, p.clock, p.ids, p.alerts, p.overrides, uc.risk, audit),
+            lists=ListDesk(p.uow, p.clock, p.ids, p.lists, audit),
             idempotency=IdempotentRequests(p.idempotency, p.clock),
             rail=RailEvents(
                 p.clock,

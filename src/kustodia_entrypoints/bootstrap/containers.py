@@ -19,6 +19,7 @@ from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
 from kustodia_adapters.in_memory.sandbox_clock import SandboxClock
 from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_domain.escrow.terms import FeeSchedule
+from kustodia_domain.ports.risk import RiskScreen
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.use_cases import Ports, UseCases
 from kustodia_entrypoints.bootstrap.in_memory import in_memory_ports
@@ -66,9 +67,14 @@ def http_services(
 
 
 class InMemoryAdapters(containers.DeclarativeContainer):
-    """Every port in process; nothing survives a restart."""
+    """Every port in process; nothing survives a restart.
+
+    ``risk`` is ``None``, which screens with the fraud rule engine; tests override it with
+    ``providers.Object(AllowAllRiskScreen())`` or a scripted screen.
+    """
 
     policy = providers.Dependency(instance_of=PlatformPolicy)
+    risk: providers.Provider[RiskScreen | None] = providers.Object(None)
     store = providers.Singleton(InMemoryStore)
     clock = providers.Singleton(SandboxClock)
     rail = providers.Singleton(InMemoryPaymentRail)
@@ -83,6 +89,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
         audit=audit,
         ids=ids,
         policy=policy,
+        risk=risk,
         hasher=hasher,
     )
     readiness = providers.Singleton(AlwaysReady)

@@ -10,18 +10,28 @@ from kustodia_adapters.in_memory.back_office import InMemoryBackOfficeReads
 from kustodia_adapters.in_memory.blobs import InMemoryBlobStore
 from kustodia_adapters.in_memory.clock import FixedClock
 from kustodia_adapters.in_memory.credentials import InMemoryCredentialStore, TokenSecretSource
-from kustodia_adapters.in_memory.fraud import InMemoryAlertRepository
+from kustodia_adapters.in_memory.fraud import (
+    InMemoryAlertRepository,
+    InMemoryOverrideRepository,
+    InMemoryPartyProfiles,
+    InMemoryRiskHistory,
+    InMemoryRiskLists,
+)
 from kustodia_adapters.in_memory.history import InMemoryPartyHistoryReader
 from kustodia_adapters.in_memory.idempotency import InMemoryIdempotencyStore
 from kustodia_adapters.in_memory.ids import SequentialIdGenerator
 from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
-from kustodia_adapters.in_memory.risk import AllowAllRiskScreen
 from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
 from kustodia_adapters.in_memory.unit_of_work import InMemoryUnitOfWork
 from kustodia_adapters.in_memory.webhooks import InMemoryWebhookReceipts
 from kustodia_adapters.in_memory.yield_rate import FixedYieldRate
 from kustodia_domain.fraud.alerts import AlertRepository
+from kustodia_domain.fraud.history import RiskHistory
+from kustodia_domain.fraud.lists import RiskLists
+from kustodia_domain.fraud.profiles import PartyProfiles
+from kustodia_domain.fraud.ruleset_files import default_ruleset
+from kustodia_domain.fraud.screen import RuleEngineRiskScreen
 from kustodia_domain.ports.assessor import DisputeAssessor
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.credentials import PasswordHasher
@@ -43,6 +53,8 @@ class InMemoryKustodia:
     clock: FixedClock
     rail: InMemoryPaymentRail
     audit: InMemoryAuditTrail
+    risk: RiskScreen
+    """The screen the use cases ask: the rule engine unless a test passed its own."""
 
     def uow(self) -> InMemoryUnitOfWork:
         """A new unit of work over the shared store (for assertions on stored state)."""
@@ -52,6 +64,15 @@ class InMemoryKustodia:
 def fast_hasher() -> PasswordHasher:
     """argon2id with minimal cost, for tests and throwaway demos only."""
     return Argon2PasswordHasher(time_cost=1, memory_kib=FAST_HASHER_KIB, parallelism=1)
+
+
+def rule_engine(
+    history: RiskHistory, profiles: PartyProfiles, lists: RiskLists
+) -> RuleEngineRiskScreen:
+    """The fraud rule engine with the shipped ruleset and no shadow candidates."""
+    return RuleEngineRiskScreen(
+        ruleset=default_ruleset(), history=history, profiles=profiles, lists=lists, shadow=()
+    )
 
 
 def in_memory_ports(
@@ -67,13 +88,18 @@ def in_memory_ports(
     hasher: PasswordHasher | None = None,
     alerts: AlertRepository | None = None,
 ) -> Ports:
-    """Every port on in-memory adapters over ``store``."""
+    """Every port on in-memory adapters over ``store``.
+
+    ``risk`` defaults to the rule engine over the same in-memory profiles and lists the use
+    cases keep; tests about something other than fraud may pass ``AllowAllRiskScreen()``.
+    """
+    profiles, lists = InMemoryPartyProfiles(), InMemoryRiskLists()
     return Ports(
         uow=lambda: InMemoryUnitOfWork(store),
         clock=clock,
         ids=ids or SequentialIdGenerator(),
         rail=rail,
-        risk=risk or AllowAllRiskScreen(),
+        risk=risk or rule_engine(InMemoryRiskHistory(), profiles, lists),
         assessor=assessor or PolicyDisputeAssessor(),
         history=InMemoryPartyHistoryReader(store),
         blobs=InMemoryBlobStore(),
@@ -88,6 +114,9 @@ def in_memory_ports(
         webhook_receipts=InMemoryWebhookReceipts(),
         back_office=InMemoryBackOfficeReads(store),
         alerts=alerts or InMemoryAlertRepository(),
+        overrides=InMemoryOverrideRepository(),
+        lists=lists,
+        profiles=profiles,
     )
 
 
@@ -98,7 +127,10 @@ def build_in_memory(
     risk: RiskScreen | None = None,
     assessor: DisputeAssessor | None = None,
 ) -> InMemoryKustodia:
-    """Wire every use case to fresh in-memory adapters with a hand-moved clock."""
+    """Wire every use case to fresh in-memory adapters with a hand-moved clock.
+
+    The fraud rule engine screens every operation unless ``risk`` replaces it.
+    """
     store = InMemoryStore()
     clock = clock or FixedClock()
     rail = InMemoryPaymentRail()
@@ -107,5 +139,10 @@ def build_in_memory(
         store, clock=clock, rail=rail, audit=audit, policy=policy, risk=risk, assessor=assessor
     )
     return InMemoryKustodia(
-        use_cases=UseCases.build(ports), store=store, clock=clock, rail=rail, audit=audit
+        use_cases=UseCases.build(ports),
+        store=store,
+        clock=clock,
+        rail=rail,
+        audit=audit,
+        risk=ports.risk,
     )

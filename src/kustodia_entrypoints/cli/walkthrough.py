@@ -1,8 +1,10 @@
 """A narrated walk through a whole escrow, run on whatever adapters the caller wires.
 
-Story: a seller asks for payment with a broker's commission, the buyer accepts and funds in two
-deposits (the excess goes back), the buyer disputes, the policy assesses, an admin splits the
-custody, the payouts are sent and confirmed, and the ledger is shown to balance.
+Story: buyer and seller have verified their identity (KYC N3) and set their accounts up a few
+days before the sale; the seller asks for payment with a broker's commission, the buyer accepts
+and funds in two deposits (the excess goes back), the buyer disputes, the policy assesses, an
+admin splits the custody, the payouts are sent and confirmed, and the ledger is shown to balance.
+Every step passes the fraud screen: new, unverified accounts would be held at these amounts.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Protocol
 from kustodia_domain.escrow.custody import Resolution
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.escrow.terms import CreatorRole, EscrowKind
-from kustodia_domain.identity.model import Role, User
+from kustodia_domain.identity.model import KycLevel, Role, User
 from kustodia_domain.services.dispute_commands import OpenDispute, PostDisputeMessage
 from kustodia_domain.services.escrow_commands import EscrowCommand
 from kustodia_domain.services.open_escrow import OpenEscrow
@@ -60,7 +62,13 @@ async def run_walkthrough(app: WalkthroughApp, say: Callable[[str], None] = prin
     seller = await _user(uc, "luis@example.mx", "Luis Seller", SELLER_BANK, Role.USER)
     await _user(uc, "bea@example.mx", "Bea Broker", BROKER_BANK, Role.USER)
     admin = await _user(uc, "admin@example.mx", "Ops Admin", None, Role.ADMIN)
-    say(f"1. Registered buyer, seller, broker and admin; buyer deposit CLABE {buyer.deposit_clabe}")
+    for party in (buyer, seller):
+        await uc.platform.admin.change_kyc_level(admin.id, party.id, KycLevel.N3)
+    app.advance(timedelta(days=3))
+    say(
+        f"1. Registered buyer, seller, broker and admin; buyer and seller KYC-verified at N3; "
+        f"buyer deposit CLABE {buyer.deposit_clabe}; three days pass"
+    )
 
     escrow = await uc.open_escrow.execute(
         OpenEscrow(

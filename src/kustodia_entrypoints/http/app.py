@@ -14,6 +14,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
 
+from kustodia_entrypoints.http.client import DEVICE_HEADER
 from kustodia_entrypoints.http.config import HttpConfig, Mode
 from kustodia_entrypoints.http.controllers.admin import (
     AdminAuditController,
@@ -22,6 +23,10 @@ from kustodia_entrypoints.http.controllers.admin import (
     AdminUserController,
 )
 from kustodia_entrypoints.http.controllers.admin_disputes import AdminDisputeController
+from kustodia_entrypoints.http.controllers.admin_fraud import (
+    AdminListController,
+    AdminOverrideController,
+)
 from kustodia_entrypoints.http.controllers.auth import AuthController, LoginController, MeController
 from kustodia_entrypoints.http.controllers.disputes import DisputeController
 from kustodia_entrypoints.http.controllers.escrows import EscrowController
@@ -67,6 +72,8 @@ def _routes(config: HttpConfig, services: HttpServices) -> list[ControllerRouter
         AdminEscrowController,
         AdminUserController,
         AdminFraudController,
+        AdminOverrideController,
+        AdminListController,
         AdminAuditController,
     ]
     if config.sandbox and services.sandbox is not None:
@@ -126,7 +133,13 @@ def build_app(
         cors_config=CORSConfig(
             allow_origins=list(config.cors_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "X-Request-ID",
+                DEVICE_HEADER,
+            ],
             expose_headers=["X-Request-ID", "Idempotent-Replayed", "Retry-After"],
             max_age=600,
         )

@@ -19,7 +19,7 @@ from kustodia_domain.fraud.overrides import (
     OverrideRequested,
     OverrideState,
 )
-from kustodia_domain.fraud.screening import Outcome, RiskDecision
+from kustodia_domain.fraud.screening import FiredRule, Outcome, RiskDecision
 from kustodia_domain.shared.errors import ValidationError
 from tests.unit.fraud.builders import HOUR, PAYEE, PAYER, T0, event
 
@@ -193,3 +193,47 @@ async def test_overrides_are_stored_as_copies() -> None:
     assert stored is not None
     assert stored.state is OverrideState.PENDING
     assert [o.override_id for o in await repository.for_event("evt_1")] == ["ov"]
+
+
+def test_an_override_asked_from_an_alert_names_its_event_kind_and_rules() -> None:
+    raised = alert()
+    override = Override.request_for_alert(
+        override_id="ov", alert=raised, requested_by="admin_1", justification=JUSTIFICATION, at=T0
+    )
+
+    assert (override.event_id, override.event_kind, override.escrow_id) == (
+        "evt_1",
+        "escrow.fund",
+        "esc_1",
+    )
+    assert (override.original_outcome, override.rule_ids) == (Outcome.HOLD, raised.rule_ids)
+
+
+def fired(*rule_ids: str, outcome: Outcome = Outcome.HOLD) -> RiskDecision:
+    rules = tuple(
+        FiredRule(rule_id=rule_id, outcome=outcome, score=0, explanation="") for rule_id in rule_ids
+    )
+    return RiskDecision(event_id="evt_9", outcome=outcome, fired=rules)
+
+
+def test_an_approved_override_lifts_the_same_rules_on_the_same_escrow_and_operation_only() -> None:
+    override = Override.request(
+        override_id="ov",
+        decision=fired("ESC-SPEI-02", "ESC-REL-01"),
+        escrow_id="esc_1",
+        requested_by="admin_1",
+        justification=JUSTIFICATION,
+        at=T0,
+        event_kind="release",
+    )
+    same = {"event_kind": "release", "escrow_id": "esc_1"}
+    assert not override.lifts(**same, decision=fired("ESC-SPEI-02"))  # not approved yet
+    override.approve(by="admin_2", at=T0 + HOUR)
+
+    assert override.lifts(**same, decision=fired("ESC-SPEI-02"))
+    assert not override.lifts(**same, decision=fired("ESC-SPEI-02", "ESC-VEL-02"))
+    assert not override.lifts(**same, decision=fired("ESC-SPEI-02", outcome=Outcome.BLOCK))
+    assert not override.lifts(event_kind="payout", escrow_id="esc_1", decision=fired("ESC-SPEI-02"))
+    assert not override.lifts(
+        event_kind="release", escrow_id="esc_2", decision=fired("ESC-SPEI-02")
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post, put
+from typing import Any
+
+from litestar import Controller, Request, get, post, put
 from litestar.params import JSONBody
 
 from kustodia_domain.services.auth import Session, SignUp
 from kustodia_domain.services.users import SetPayoutAccount
 from kustodia_domain.shared.ids import UserId
+from kustodia_entrypoints.http.client import DeviceHeader, client_context
 from kustodia_entrypoints.http.deps import PrincipalDep, TokensDep, UseCasesDep
 from kustodia_entrypoints.http.idempotency import OPT
 from kustodia_entrypoints.http.schemas.auth import (
@@ -38,9 +41,21 @@ class AuthController(Controller):
     tags = ("auth",)
 
     @post("/register", status_code=201, opt={OPT: True}, summary="Create an account")
-    async def register(self, data: JSONBody[RegisterIn], uc: UseCasesDep) -> UserOut:
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[RegisterIn],
+        uc: UseCasesDep,
+        device: DeviceHeader = None,
+    ) -> UserOut:
+        """Sign-ups are screened for fraud (with the client's IP and device): 403 when refused."""
         user = await uc.platform.party.sign_up.execute(
-            SignUp(email=data.email, password=data.password, full_name=data.full_name)
+            SignUp(
+                email=data.email,
+                password=data.password,
+                full_name=data.full_name,
+                client=client_context(request, device),
+            )
         )
         return UserOut.of(user)
 
@@ -74,12 +89,24 @@ class MeController(Controller):
 
     @put("/payout-account", summary="Set where the caller's payouts go")
     async def set_payout_account(
-        self, data: JSONBody[PayoutAccountIn], principal: PrincipalDep, uc: UseCasesDep
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[PayoutAccountIn],
+        principal: PrincipalDep,
+        uc: UseCasesDep,
+        device: DeviceHeader = None,
     ) -> MeOut:
-        """The CLABE is validated (18 digits, known bank, check digit): a bad one is 422."""
+        """The CLABE is validated (18 digits, known bank, check digit): a bad one is 422.
+
+        The change is screened for fraud (403 when refused); releases to an account changed in
+        the last days are held for review.
+        """
         user = await uc.platform.party.set_payout_account.execute(
             SetPayoutAccount(
-                user_id=UserId(principal.id), clabe=data.clabe, holder_name=data.holder_name
+                user_id=UserId(principal.id),
+                clabe=data.clabe,
+                holder_name=data.holder_name,
+                client=client_context(request, device),
             )
         )
         return MeOut.of(user)

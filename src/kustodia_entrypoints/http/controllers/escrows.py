@@ -9,7 +9,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from kustodia_domain.escrow.errors import NotAPartyError
-from kustodia_domain.escrow.events import RiskScreened
+from kustodia_domain.escrow.events import RiskOverrideDecided, RiskOverrideRequested, RiskScreened
 from kustodia_domain.services.dispute_commands import OpenDispute
 from kustodia_domain.services.escrow_commands import ApproveRelease, EscrowCommand
 from kustodia_domain.services.use_cases import UseCases
@@ -48,6 +48,9 @@ async def party_action(
         raise NotAPartyError("only the escrow's parties may do this") from None
 
 
+_STAFF_ONLY = (RiskScreened, RiskOverrideRequested, RiskOverrideDecided)
+
+
 class EscrowController(Controller):
     path = "/v1/escrows"
     tags = ("escrows",)
@@ -81,8 +84,9 @@ class EscrowController(Controller):
         self, escrow_id: FromPath[str], principal: PrincipalDep, uc: UseCasesDep
     ) -> EventList:
         events = await uc.escrows.timeline(principal.viewer, escrow_id)
-        # Which fraud rules fired is for staff: showing it to users would teach evasion.
-        shown = [e for e in events if principal.is_admin or not isinstance(e, RiskScreened)]
+        # Which fraud rules fired, and how staff argued over them, is for staff: showing it to
+        # users would teach evasion.
+        shown = [e for e in events if principal.is_admin or not isinstance(e, _STAFF_ONLY)]
         return EventList(items=[EventOut.of(e) for e in shown])
 
     @get("/{escrow_id:str}/ledger", summary="Ledger transactions that touch this escrow")

@@ -76,7 +76,8 @@ class SandboxController(Controller):
                 amount_minor=int(data.amount),
                 currency=escrow.terms.amount.currency.code,
                 source_clabe=data.sender_clabe or SANDBOX_SOURCE_CLABE,
-                sender_name="Sandbox sender",
+                # The fraud rules compare the ordering holder with the payer's verified name.
+                sender_name=data.sender_name or principal.user.full_name,
                 received_at=_controls(services).now(),
             ),
             source="sandbox",

@@ -47,9 +47,12 @@ class WebhookOut:
 
 @attrs.frozen(kw_only=True)
 class SandboxDepositIn:
+    """``sender_name`` is the ordering account's holder; the caller's own name by default."""
+
     escrow_id: str
     amount: MinorUnits
     sender_clabe: str | None = None
+    sender_name: str | None = None
 
 
 @attrs.frozen(kw_only=True)
