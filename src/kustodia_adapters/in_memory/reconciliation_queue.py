@@ -1,4 +1,8 @@
-"""The queue of reconciliation differences in a dict, keyed by kind and subject."""
+"""The queue of reconciliation differences in a dict, keyed by kind and subject.
+
+It is also what the SQL compositions use for now: the SQL adapter of ``ReconciliationQueue`` is
+pending, so there the differences found last only as long as the process.
+"""
 
 from __future__ import annotations
 

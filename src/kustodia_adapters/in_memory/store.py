@@ -37,10 +37,28 @@ T = TypeVar("T")
 
 @attrs.frozen(kw_only=True)
 class OutboxEntry:
-    """An outbox message and when it was dispatched, if it was."""
+    """An outbox message, when it was dispatched or given up on, and its current lease."""
 
     message: OutboxMessage
     dispatched_at: datetime | None = None
+    attempts: int = 0
+    leased_by: str | None = None
+    leased_until: datetime | None = None
+    retry_at: datetime | None = None
+    last_error: str | None = None
+    dead_at: datetime | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Neither dispatched nor dead."""
+        return self.dispatched_at is None and self.dead_at is None
+
+    def claimable(self, now: datetime) -> bool:
+        return (
+            self.waiting
+            and (self.retry_at is None or self.retry_at <= now)
+            and (self.leased_until is None or self.leased_until <= now)
+        )
 
 
 @attrs.define(kw_only=True)

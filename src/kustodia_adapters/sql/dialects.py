@@ -2,12 +2,13 @@
 
 * **Upserts.** ``INSERT ... ON CONFLICT`` is spelled the same on both but built from each
   dialect's own ``insert`` construct.
-* **Row locks.** PostgreSQL locks the ledger balances a transaction will change
-  (``SELECT ... FOR UPDATE``) so concurrent posters queue; SQLite has one writer at a time and
-  needs none.
+* **Row locks.** ``lock_for_update`` locks rows read (``SELECT ... FOR UPDATE``) on PostgreSQL;
+  SQLite has one writer at a time and needs none.
 * **Lost races.** PostgreSQL reports serialization failures, deadlocks and lock time-outs by
-  SQLSTATE; SQLite reports ``SQLITE_BUSY``: a unit whose snapshot went stale before its first
-  write (WAL mode), or that waited too long for the write lock.
+  SQLSTATE, and a ledger balance another unit drew down between this unit's unlocked check and
+  its write as the never-negative CHECK refusing the write; SQLite reports ``SQLITE_BUSY``: a
+  unit whose snapshot went stale before its first write (WAL mode), or that waited too long
+  for the write lock.
 * **Unique violations** name their table differently (asyncpg's ``table_name``, SQLite's message).
 * **Connections.** SQLite needs foreign keys switched on, WAL, a busy time-out and a ``BEGIN``
   of our own (the stdlib driver would otherwise start transactions only at the first write,
@@ -33,6 +34,9 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 _PG_LOST_RACE = frozenset({"40001", "40P01", "55P03"})
 """serialization_failure, deadlock_detected, lock_not_available."""
+_PG_CHECK_VIOLATION = "23514"
+_OVERDRAWN = "ck_ledger_balances_never_negative"
+"""A balance the unit checked without a lock, drawn down by a concurrent unit meanwhile."""
 _PG_UNIQUE_VIOLATION = "23505"
 _SQLITE_UNIQUE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 
@@ -81,7 +85,12 @@ class PostgresDialect(SqlDialect):
         return query.with_for_update()
 
     def is_lost_race(self, error: DBAPIError) -> bool:
-        return _sqlstate(error) in _PG_LOST_RACE
+        state = _sqlstate(error)
+        if state == _PG_CHECK_VIOLATION:
+            # SQLAlchemy's asyncpg adapter keeps asyncpg's own exception as the cause.
+            cause = error.orig.__cause__ if error.orig else None
+            return getattr(cause, "constraint_name", None) == _OVERDRAWN
+        return state in _PG_LOST_RACE
 
     def unique_violation_table(self, error: DBAPIError) -> str | None:
         if _sqlstate(error) != _PG_UNIQUE_VIOLATION:

@@ -22,8 +22,13 @@ from kustodia_domain.shared.errors import (
 _RACE_TABLES: Final = {
     "escrow_settlements": "escrow was settled by another transaction",
     "events": "another transaction stored an event at the same position of this aggregate",
+    "ledger_transactions": "another transaction posted a ledger key of this unit first",
 }
-"""Tables whose unique keys are only ever hit twice by concurrent writers of one aggregate."""
+"""Tables whose unique keys are only ever hit twice by concurrent writers.
+
+A ledger key is checked when it is posted and written at the flush: a key taken in between
+was taken by a concurrent unit.
+"""
 
 
 def storage_error(error: DBAPIError, dialect: SqlDialect) -> KustodiaError | None:

@@ -1,4 +1,12 @@
-"""The open transaction of a unit of work, as the repositories see it."""
+"""The open transaction of a unit of work, as the repositories see it.
+
+On PostgreSQL a unit of work starts outside any transaction: at READ COMMITTED every
+statement sees what was committed when it started, inside a transaction or not, so its reads
+run on their own and ``BEGIN`` is not a round trip of its own. A unit whose writes all wait
+for the commit sends them as one statement (:mod:`kustodia_adapters.sql.write_behind`), atomic
+on its own, and needs no ``BEGIN`` nor ``COMMIT`` at all. The first statement that writes
+before the commit, or that locks rows, opens the transaction the rest of the unit runs in.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import CompoundSelect, CursorResult, Executable, Select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,9 +38,15 @@ class SqlTransaction:
     (:mod:`kustodia_adapters.sql.write_behind`): whoever commits flushes them first. ``failed``
     is set when a statement failed in the database: PostgreSQL then refuses every further
     statement of the transaction, and SQLite is held to the same rule.
+
+    With ``deferred_begin`` (a PostgreSQL unit of work; see the module docstring) the
+    connection is in autocommit until :meth:`begin`, which :meth:`execute` calls before a
+    statement that writes or locks; ``in_transaction`` tells whether it did.
     """
 
     connection: AsyncConnection
+    deferred_begin: bool = attrs.field(default=False, kw_only=True)
+    in_transaction: bool = attrs.field(init=False, default=False)
     dialect: SqlDialect = attrs.field(init=False)
     escrow_footprints: dict[str, EscrowFootprint] = attrs.field(init=False, factory=dict)
     parties_read: dict[str, dict[str, Any]] = attrs.field(init=False, factory=dict)
@@ -42,15 +56,42 @@ class SqlTransaction:
     def __attrs_post_init__(self) -> None:
         self.dialect = dialect_named(self.connection.dialect.name)
 
+    async def autocommit(self) -> None:
+        """Run the next statements on their own, until :meth:`begin` (``deferred_begin`` only)."""
+        if self.deferred_begin:
+            _ = await self.connection.execution_options(isolation_level="AUTOCOMMIT")
+            self.in_transaction = False
+
+    async def begin(self) -> None:
+        """Open the transaction the rest of the unit runs in (its next statement sends BEGIN)."""
+        if not self.deferred_begin or self.in_transaction:
+            return
+        # Close SQLAlchemy's own bookkeeping of the autocommit statements (nothing is sent),
+        # then go back to the engine's isolation level: the next statement begins.
+        await self.connection.commit()
+        _ = await self.connection.execution_options(
+            isolation_level=self.connection.default_isolation_level
+        )
+        self.in_transaction = True
+
     async def execute(
         self, statement: Executable, parameters: Parameters = None
     ) -> CursorResult[Any]:
         """Run ``statement``; database refusals come out as the ports' errors.
 
+        A statement that writes or locks rows opens the unit's transaction first (see
+        ``deferred_begin``); one that only reads runs on its own until then.
+
         Raises:
             ConflictError: a unique constraint refused the write.
             ConcurrencyConflictError: a concurrent transaction won a race for the same rows.
         """
+        if self.deferred_begin and not self.in_transaction and _writes_or_locks(statement):
+            await self.begin()
+        return await self.send(statement, parameters)
+
+    async def send(self, statement: Executable, parameters: Parameters = None) -> CursorResult[Any]:
+        """Like :meth:`execute`, in whatever mode the connection is (for write-behind)."""
         try:
             return await self.connection.execute(statement, parameters)
         except DBAPIError as error:
@@ -59,6 +100,13 @@ class SqlTransaction:
             if translated is None:
                 raise
             raise translated from error
+
+
+def _writes_or_locks(statement: Executable) -> bool:
+    """Anything but a plain ``SELECT`` (a write, a locking read, raw SQL) needs a transaction."""
+    if isinstance(statement, Select):
+        return statement._for_update_arg is not None  # noqa: SLF001 - no public accessor
+    return not isinstance(statement, CompoundSelect)
 
 
 CurrentTransaction = Callable[[], SqlTransaction]

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kustodia_adapters.sql.dialects import dialect_named
 from kustodia_adapters.sql.disputes import SqlDisputeRepository
 from kustodia_adapters.sql.errors import storage_error
 from kustodia_adapters.sql.escrows import SqlEscrowRepository
@@ -26,13 +27,15 @@ class SqlUnitOfWork(UnitOfWork):
     """``async with`` checks out a connection and begins; ``commit`` commits; leaving rolls back.
 
     PostgreSQL runs at READ COMMITTED: aggregates are protected by their optimistic version
-    (``UPDATE ... WHERE version = :read``), ledger balances by row locks. SQLite gives each
-    unit one snapshot and one writer at a time; a unit whose snapshot went stale before its
-    first write fails. Either way a lost race is a ``ConcurrencyConflictError`` and nothing of
-    the losing unit is written. After a statement failed in the database the unit can only be
-    left: ``commit`` raises. After a commit the unit may go on in a new transaction. One
-    instance serves one task at a time. Rows that are only ever inserted (escrow child rows,
-    ledger writes, outbox, notifications, events) are sent together just before the commit
+    (``UPDATE ... WHERE version = :read``), ledger balances by their never-negative CHECK; a
+    unit that writes only at its commit is one statement, without ``BEGIN`` (see session).
+    SQLite gives each unit one snapshot and one writer at a time; a unit whose snapshot went
+    stale before its first write fails. Either way a lost race is a
+    ``ConcurrencyConflictError`` and nothing of the losing unit is written. After a statement
+    failed in the database the unit can only be left: ``commit`` raises. After a commit the
+    unit may go on in a new transaction. One instance serves one task at a time. Rows that are
+    only ever inserted (escrow child rows, ledger writes, outbox, notifications, events), and
+    on PostgreSQL the escrow's own row, are sent together at the commit
     (:mod:`kustodia_adapters.sql.write_behind`).
     """
 
@@ -51,8 +54,13 @@ class SqlUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> Self:
         if self._transaction is not None:
             raise RuntimeError("this unit of work is already open")
-        # The connection begins a transaction at its first statement (SQLite: see dialects).
-        self._transaction = SqlTransaction(await self._engine.connect())
+        # SQLite: the connection begins a transaction at its first statement (see dialects).
+        # PostgreSQL: at the first statement that writes or locks (see session).
+        connection = await self._engine.connect()
+        dialect = dialect_named(connection.dialect.name)
+        transaction = SqlTransaction(connection, deferred_begin=dialect.writes_in_one_statement)
+        await transaction.autocommit()
+        self._transaction = transaction
         return self
 
     async def __aexit__(
@@ -80,7 +88,7 @@ class SqlUnitOfWork(UnitOfWork):
         transaction = self._current()
         if transaction.failed:
             raise RuntimeError("a statement of this unit of work failed: it can only roll back")
-        await flush(transaction)
+        await flush(transaction, last=True)
         try:
             await transaction.connection.commit()
         except DBAPIError as error:
@@ -89,6 +97,7 @@ class SqlUnitOfWork(UnitOfWork):
             if translated is None:
                 raise
             raise translated from error
+        await transaction.autocommit()
 
     def _current(self) -> SqlTransaction:
         if self._transaction is None:

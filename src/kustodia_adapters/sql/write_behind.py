@@ -1,29 +1,35 @@
-"""Write-behind: rows a unit of work only inserts are held and sent together, in one round trip.
+"""Write-behind: rows a unit of work only writes wait, and are sent together in one round trip.
 
-A use case writes an escrow's new child rows, its ledger transaction, outbox messages,
-notifications and events, and reads none of them back. Each would otherwise be a statement and
-a round trip of its own. The repositories add them to :class:`PendingWrites` instead, and
-:func:`flush` sends them before the unit commits, and before any statement that reads one of
-those tables in the same unit (read-your-writes holds). The ledger's balance check (under its
-row locks) and key lookup stay at call time.
+A use case writes an escrow's row and its new child rows, its ledger transactions, outbox
+messages, notifications and events, and reads none of them back. Each would otherwise be a
+statement and a round trip of its own. The repositories add them to :class:`PendingWrites`
+instead, and :func:`flush` sends them at the commit, or before a statement of the same unit
+that reads one of those tables (read-your-writes holds). What a caller must know at call time
+stays at call time: the ledger's balance check and key lookup (see
+:mod:`kustodia_adapters.sql.ledger`), a user's or dispute's optimistic update.
 
 **PostgreSQL** sends everything in one statement: an ``INSERT ... SELECT FROM unnest(...)``
-per table, as data-modifying CTEs, with one array parameter per column. Its text depends on
+per table, as data-modifying CTEs, with one array parameter per column; its text depends on
 which tables have rows, not on how many, so each shape is compiled and prepared once per
-connection. An escrow's optimistic ``UPDATE ... WHERE version = :read`` (and a new escrow's
-``INSERT``) waits too, and rides along with the unit's next statement: the ledger's read, or
-the flush. **SQLite** (in process: a statement costs no round trip) writes aggregates at call
-time and runs one ``executemany`` per table at the flush.
+connection. An escrow's optimistic ``UPDATE ... WHERE version = :read`` (or a new escrow's
+``INSERT``) is one of those CTEs, and every insert is conditional on the update having
+matched its row: an escrow another unit saved first makes the statement write nothing. Sent
+at the commit of a unit that wrote nothing before, the statement is the whole transaction,
+on its own, without ``BEGIN`` or ``COMMIT`` (see :mod:`kustodia_adapters.sql.session`).
+**SQLite** (in process: a statement costs no round trip) writes aggregates at call time and
+runs one ``executemany`` per table at the flush.
 
 A database refusal found by the flush (a second settlement, a tracking key already recorded,
-a duplicate event position, an escrow another unit saved first) comes out of the statement
-that sent the row, usually ``commit``, as the same port error it used to raise at the call
-that queued it; the unit can then only roll back, and writes nothing.
+a duplicate event position, a ledger key or an overdraft a concurrent unit got to first, an
+escrow another unit saved first) comes out of the statement that sent the rows, usually
+``commit``, as the same port error it used to raise at the call that queued them; the unit
+can then only roll back, and writes nothing.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -38,12 +44,12 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    exists,
     func,
     insert,
     literal,
     literal_column,
     select,
-    true,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -52,6 +58,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.selectable import CTE, TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
+from kustodia_adapters.sql.mappers.ledger import account_columns, posting_rows
 from kustodia_adapters.sql.tables import (
     escrow_deposits,
     escrow_participants,
@@ -67,6 +74,8 @@ from kustodia_adapters.sql.tables import (
 )
 from kustodia_adapters.sql.types import UtcDateTime
 from kustodia_adapters.sql.versions import VersionedUpdate, refuse_update, update_statement
+from kustodia_domain.ledger.accounts import Account
+from kustodia_domain.ledger.transactions import LedgerTransaction
 from kustodia_domain.shared.errors import ConcurrencyConflictError
 
 if TYPE_CHECKING:
@@ -93,32 +102,27 @@ Within one statement the order does not matter: foreign keys are checked at its 
 class PendingPost:
     """A ledger transaction that passed its checks and waits to be written.
 
-    ``transaction`` is its ``ledger_transactions`` row, ``postings`` its legs (without the
-    transaction id, which the database assigns) and ``balances`` one row per account with the
-    proposed new total and the ``change`` to add to a row that exists by then.
+    ``balances_read`` are the signed totals its check read (the accounts it draws down).
     """
 
-    transaction: Row
-    postings: list[Row]
-    balances: list[Row]
+    transaction: LedgerTransaction
+    balances_read: Mapping[Account, int]
 
 
 @attrs.define
 class PendingWrites:
-    """Rows queued by the repositories of one unit of work, not sent yet.
+    """Writes queued by the repositories of one unit of work, not sent yet.
 
-    At most one ledger transaction is pending: the ledger flushes before it reads balances, so
-    that the next transaction is checked against the previous one's totals. At most one
-    aggregate update is pending (PostgreSQL only): a second one flushes the first.
+    At most one aggregate update waits (PostgreSQL only): a second one flushes the first.
     """
 
     rows: dict[str, list[Row]] = attrs.field(factory=dict)
     outbox: dict[str, Row] = attrs.field(factory=dict)
-    post: PendingPost | None = None
+    posts: list[PendingPost] = attrs.field(factory=list)
     update: VersionedUpdate | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.rows or self.outbox or self.post or self.update)
+        return bool(self.rows or self.outbox or self.posts or self.update)
 
     def append(self, table: Table, rows: list[Row]) -> None:
         """Queue ``rows`` for ``table`` (one of the plain-insert tables)."""
@@ -129,10 +133,19 @@ class PendingWrites:
         """Queue an outbox message; a key queued earlier keeps its first message."""
         self.outbox.setdefault(row["key"], row)
 
+    def changes(self) -> dict[Account, int]:
+        """What the pending ledger transactions add to each account's signed total."""
+        changes: dict[Account, int] = {}
+        for post in self.posts:
+            for posting in post.transaction.postings:
+                change = changes.get(posting.account, 0) + posting.amount.amount_minor
+                changes[posting.account] = change
+        return changes
+
     def holds(self, *tables: Table) -> bool:
         """Whether writes to any of ``tables`` wait (a reader of them must flush first)."""
         names = {table.name for table in tables}
-        if self.post is not None and names & _LEDGER_TABLES:
+        if self.posts and names & _LEDGER_TABLES:
             return True
         if self.outbox and outbox_messages.name in names:
             return True
@@ -143,9 +156,9 @@ class PendingWrites:
     def take(self) -> PendingWrites:
         """Everything pending, leaving this empty."""
         taken = PendingWrites(
-            rows=self.rows, outbox=self.outbox, post=self.post, update=self.update
+            rows=self.rows, outbox=self.outbox, posts=self.posts, update=self.update
         )
-        self.rows, self.outbox, self.post, self.update = {}, {}, None, None
+        self.rows, self.outbox, self.posts, self.update = {}, {}, [], None
         return taken
 
 
@@ -154,37 +167,40 @@ _LEDGER_TABLES: Final = frozenset(
 )
 
 
-async def flush(transaction: SqlTransaction) -> None:
+async def flush(transaction: SqlTransaction, *, last: bool = False) -> None:
     """Send every pending write of ``transaction``; a no-op when nothing is pending.
+
+    ``last``: the unit commits right after, so (PostgreSQL) a unit still outside a
+    transaction sends the statement on its own, atomic by itself. Otherwise the unit's
+    transaction is opened first: more statements follow.
 
     Raises:
         ConflictError: a unique constraint refused a row.
-        ConcurrencyConflictError: the row was a second settlement or event position, the
-            pending escrow update found the escrow moved on, or the pending ledger key was
-            written by a concurrent transaction meanwhile.
+        ConcurrencyConflictError: the row was a second settlement or event position, a
+            concurrent transaction wrote a pending ledger key or drew an account down first,
+            or the pending escrow update found the escrow moved on.
         NotFoundError: the pending escrow update found no escrow.
     """
     if not transaction.pending:
         return
+    if not last:
+        await transaction.begin()
     pending = transaction.pending.take()
     if transaction.dialect.writes_in_one_statement:
         claimed, updated = await _flush_in_one_statement(transaction, pending)
     else:
         claimed, updated = await _flush_per_table(transaction, pending), True
     if pending.update is not None and not updated:
-        # Everything else of the statement was written: nothing of this unit may be committed.
+        # Nothing of the statement was written, and nothing of this unit may be committed.
         transaction.failed = True
         await refuse_update(transaction, pending.update)
-    if pending.post is not None and not claimed:
-        # The key was free when the balances were read under their locks; a transaction that
-        # touched none of those rows wrote it since. Nothing of this unit may be committed.
+    if not claimed:
         transaction.failed = True
-        key = pending.post.transaction["key"]
-        raise ConcurrencyConflictError(f"ledger key {key} was posted by a concurrent transaction")
+        raise ConcurrencyConflictError("a ledger key of this unit was posted concurrently")
 
 
 async def update_from_read_version(transaction: SqlTransaction, change: VersionedUpdate) -> None:
-    """Apply ``change`` now, or (PostgreSQL) queue it to ride along with the next statement.
+    """Apply ``change`` now, or (PostgreSQL) queue it to go out with the unit's other writes.
 
     Raises:
         NotFoundError, ConcurrencyConflictError: when it is sent (see :func:`flush`).
@@ -198,12 +214,50 @@ async def update_from_read_version(transaction: SqlTransaction, change: Versione
     transaction.pending.update = change
 
 
+def _balance_rows(pending: PendingWrites) -> list[Row]:
+    """One ``ledger_balances`` row per account posted to, with the proposed total and change.
+
+    The proposed total (the total read, or zero for an account only added to, plus every
+    pending change) is what a new row gets, and it passes the never-negative CHECK whenever
+    the domain's check passed: ``INSERT ... ON CONFLICT`` checks the proposed row even when
+    it ends up updating. An existing row gets the change added instead, so that an account
+    another transaction changed meanwhile keeps that transaction's postings too.
+    """
+    read: dict[Account, int] = {}
+    for post in pending.posts:
+        for account, total in post.balances_read.items():
+            read.setdefault(account, total)
+    return [
+        {
+            "account": account.code,
+            **account_columns(account),
+            "total_minor": read.get(account, 0) + change,
+            "change": change,
+        }
+        for account, change in sorted(pending.changes().items())
+    ]
+
+
+def _transaction_row(transaction: LedgerTransaction) -> Row:
+    return {
+        "key": transaction.key,
+        "escrow_id": transaction.escrow_id,
+        "occurred_at": transaction.occurred_at,
+        "description": transaction.description,
+    }
+
+
+def _posting_rows(transaction: LedgerTransaction) -> list[Row]:
+    """The legs of ``transaction`` with its key (its id is not known before it is written)."""
+    return [{**leg, "key": transaction.key} for leg in posting_rows(transaction)]
+
+
 # ---------------------------------------------------------------- SQLite: a statement per table
 _INSERTS: Final[dict[str, Insert]] = {table.name: insert(table) for table in _APPENDED}
 
 
 async def _flush_per_table(transaction: SqlTransaction, pending: PendingWrites) -> bool:
-    """``executemany`` per table; returns whether the pending ledger key was claimed."""
+    """``executemany`` per table; returns whether every pending ledger key was claimed."""
     for table in _APPENDED:
         rows = pending.rows.get(table.name)
         if rows:
@@ -213,19 +267,22 @@ async def _flush_per_table(transaction: SqlTransaction, pending: PendingWrites) 
             index_elements=[outbox_messages.c.key]
         )
         await transaction.execute(queue, list(pending.outbox.values()))
-    post = pending.post
-    if post is None:
+    if not pending.posts:
         return True
-    claim = (
-        transaction.dialect.upsert(ledger_transactions)
-        .values(post.transaction)
-        .on_conflict_do_nothing(index_elements=[ledger_transactions.c.key])
-        .returning(ledger_transactions.c.id)
-    )
-    transaction_id = (await transaction.execute(claim)).scalar()
-    if transaction_id is None:
-        return False
-    legs = [{**leg, "transaction_id": transaction_id} for leg in post.postings]
+    legs = []
+    for post in pending.posts:
+        claim = (
+            transaction.dialect.upsert(ledger_transactions)
+            .values(_transaction_row(post.transaction))
+            .on_conflict_do_nothing(index_elements=[ledger_transactions.c.key])
+            .returning(ledger_transactions.c.id)
+        )
+        transaction_id = (await transaction.execute(claim)).scalar()
+        if transaction_id is None:
+            return False
+        legs += [
+            {**leg, "transaction_id": transaction_id} for leg in posting_rows(post.transaction)
+        ]
     await transaction.execute(insert(ledger_postings), legs)
     add = transaction.dialect.upsert(ledger_balances)
     await transaction.execute(
@@ -235,7 +292,7 @@ async def _flush_per_table(transaction: SqlTransaction, pending: PendingWrites) 
                 "total_minor": ledger_balances.c.total_minor + bindparam("change", type_=BigInteger)
             },
         ),
-        post.balances,
+        _balance_rows(pending),
     )
     return True
 
@@ -260,22 +317,17 @@ class _BoundAsIs(ARRAY[Any]):
 
 def _item_type(column: Column[Any]) -> TypeEngine[Any]:
     """The column's type without Python-side conversion (``UtcDateTime`` to its ``DateTime``)."""
+    if _is_document(column):
+        return Text()  # sent as JSON text, cast to JSONB in the SELECT
     if isinstance(column.type, UtcDateTime):
         return column.type.impl_instance
     return column.type
 
 
 def _rows_of(table: Table, names: list[str], *, prefix: str) -> TableValuedAlias:
-    """``unnest(:<prefix>_<name>, ...) AS <prefix>_rows(<names>)``: one array per column.
-
-    JSON documents travel as text and are cast to ``JSONB`` by the ``SELECT``.
-    """
+    """``unnest(:<prefix>_<name>, ...) AS <prefix>_rows(<names>)``: one array per column."""
     arrays = [
-        bindparam(
-            f"{prefix}_{name}",
-            type_=_BoundAsIs(Text if _is_document(table.c[name]) else _item_type(table.c[name])),
-        )
-        for name in names
+        bindparam(f"{prefix}_{name}", type_=_BoundAsIs(_item_type(table.c[name]))) for name in names
     ]
     return func.unnest(*arrays).table_valued(*names).render_derived().alias(f"{prefix}_rows")
 
@@ -296,8 +348,6 @@ _OUTBOX_COLUMNS: Final = ["key", "topic", "payload", "created_at"]
 _TRANSACTION_COLUMNS: Final = ["key", "escrow_id", "occurred_at", "description"]
 _POSTING_COLUMNS: Final = ["leg", "account_kind", "account_owner", "currency", "amount_minor"]
 _BALANCE_COLUMNS: Final = ["account", "account_kind", "account_owner", "currency", "total_minor"]
-
-
 _LEDGER: Final = "ledger"
 _OUTBOX: Final = "outbox"
 
@@ -306,32 +356,32 @@ _OUTBOX: Final = "outbox"
 def _one_statement(
     parts: frozenset[str], update: tuple[Table, tuple[str, ...]] | None
 ) -> Select[Any]:
-    """The pending rows of ``parts`` in one statement: data-modifying CTEs, one per table.
+    """The pending writes of ``parts`` in one statement: data-modifying CTEs, one per table.
 
     ``parts`` names the plain-insert tables that have rows, ``"outbox"`` and ``"ledger"``, and
     ``update`` the table and columns of a pending aggregate update: a statement per
     combination (a handful: each use case queues the same kinds of rows), so nothing is bound
     or planned for tables with nothing to write. Data-modifying CTEs all run, to completion,
-    whether or not the main query reads them. The main query counts the claimed ledger keys
-    and the updated aggregate rows.
+    whether or not the main query reads them; with an update, each insert selects its rows
+    only if the update matched. The main query counts the rows updated, then those claimed.
     """
-    written = []
-    updated = None
-    if update is not None:
-        updated = update_statement(*update).cte("updated")
-        written.append(updated)
+    updated = None if update is None else update_statement(*update).cte("updated")
+
+    def guarded(rows: Select[Any]) -> Select[Any]:
+        return rows if updated is None else rows.where(exists(select(updated.c.updated)))
+
+    written: list[CTE] = [] if updated is None else [updated]
     for table in _APPENDED:
         if table.name not in parts:
             continue
         names = _PLAIN_COLUMNS[table.name]
         rows = _rows_of(table, names, prefix=table.name)
-        select_rows = select(*_selected(table, rows, names))
-        written.append(insert(table).from_select(names, select_rows).cte(f"{table.name}_written"))
+        source = guarded(select(*_selected(table, rows, names)))
+        written.append(insert(table).from_select(names, source).cte(f"{table.name}_written"))
     if _OUTBOX in parts:
         rows = _rows_of(outbox_messages, _OUTBOX_COLUMNS, prefix=_OUTBOX)
-        queue = postgresql.insert(outbox_messages).from_select(
-            _OUTBOX_COLUMNS, select(*_selected(outbox_messages, rows, _OUTBOX_COLUMNS))
-        )
+        source = guarded(select(*_selected(outbox_messages, rows, _OUTBOX_COLUMNS)))
+        queue = postgresql.insert(outbox_messages).from_select(_OUTBOX_COLUMNS, source)
         written.append(
             queue.on_conflict_do_nothing(index_elements=[outbox_messages.c.key]).cte(
                 "outbox_written"
@@ -339,9 +389,10 @@ def _one_statement(
         )
     claimed = None
     if _LEDGER in parts:
-        claimed = _claimed()
+        claimed = _claimed(guarded)
         written += _ledger_rows(claimed)
-    return select(_count(claimed).label("claimed"), _count(updated).label("updated")).add_cte(
+    # The update first: the escrow's row is locked before any balance, in every unit.
+    return select(_count(updated).label("updated"), _count(claimed).label("claimed")).add_cte(
         *written
     )
 
@@ -352,47 +403,56 @@ def _count(rows: CTE | None) -> Any:
     return select(func.count()).select_from(rows).scalar_subquery()
 
 
-def _claimed() -> CTE:
-    """The ledger transaction's row, if its key is still free: ``RETURNING id``."""
+def _claimed(guarded: Any) -> CTE:
+    """The ledger transactions' rows, ``RETURNING id, key``.
+
+    A plain ``INSERT``: the keys were free when the unit checked them, so a key taken since
+    is a concurrent writer's, and the unique violation fails the whole statement.
+    """
     rows = _rows_of(ledger_transactions, _TRANSACTION_COLUMNS, prefix="txn")
+    source = guarded(select(*_selected(ledger_transactions, rows, _TRANSACTION_COLUMNS)))
     return (
-        postgresql.insert(ledger_transactions)
-        .from_select(
-            _TRANSACTION_COLUMNS,
-            select(*_selected(ledger_transactions, rows, _TRANSACTION_COLUMNS)),
-        )
-        .on_conflict_do_nothing(index_elements=[ledger_transactions.c.key])
-        .returning(ledger_transactions.c.id)
+        insert(ledger_transactions)
+        .from_select(_TRANSACTION_COLUMNS, source)
+        .returning(ledger_transactions.c.id, ledger_transactions.c.key)
         .cte("claimed")
     )
 
 
 def _ledger_rows(claimed: CTE) -> list[CTE]:
-    """The postings and the balances of the claimed transaction (nothing if unclaimed)."""
-    rows = _rows_of(ledger_postings, _POSTING_COLUMNS, prefix="leg")
-    legs = select(claimed.c.id, *_selected(ledger_postings, rows, _POSTING_COLUMNS))
+    """The postings of the claimed transactions and the balances (nothing if none claimed)."""
+    names = ["key", *_POSTING_COLUMNS]
+    arrays = [
+        bindparam(
+            f"leg_{name}",
+            type_=_BoundAsIs(Text() if name == "key" else _item_type(ledger_postings.c[name])),
+        )
+        for name in names
+    ]
+    rows = func.unnest(*arrays).table_valued(*names).render_derived().alias("leg_rows")
+    legs = select(claimed.c.id, *(rows.c[name] for name in _POSTING_COLUMNS)).join_from(
+        claimed, rows, claimed.c.key == rows.c.key
+    )
     postings = (
         insert(ledger_postings)
-        .from_select(["transaction_id", *_POSTING_COLUMNS], legs.join_from(claimed, rows, true()))
+        .from_select(["transaction_id", *_POSTING_COLUMNS], legs)
         .cte("legs_written")
     )
     rows = _rows_of(ledger_balances, _BALANCE_COLUMNS, prefix="bal")
     balances = (
         select(*_selected(ledger_balances, rows, _BALANCE_COLUMNS))
-        .join_from(claimed, rows, true())
-        .order_by(rows.c.account)  # rows are locked in account order, as the read locked them
+        .where(exists(select(claimed.c.id)))
+        .order_by(rows.c.account)  # rows are locked in account order, in every unit
     )
     changes = (
         func.unnest(
-            bindparam("bal_account", type_=_BoundAsIs(Text)),
-            bindparam("bal_change", type_=_BoundAsIs(BigInteger)),
+            bindparam("bal_account", type_=_BoundAsIs(Text())),
+            bindparam("bal_change", type_=_BoundAsIs(BigInteger())),
         )
         .table_valued("account", "change")
         .render_derived()
         .alias("changes")
     )
-    # An existing row gets this transaction's change added, not the total computed from the
-    # locked read: an account another transaction created meanwhile keeps its postings too.
     change = (
         select(changes.c.change)
         .where(changes.c.account == literal_column("excluded.account"))
@@ -442,7 +502,7 @@ def _utc(value: datetime) -> datetime:
 async def _flush_in_one_statement(
     transaction: SqlTransaction, pending: PendingWrites
 ) -> tuple[bool, bool]:
-    """Everything in one round trip: whether the ledger key was claimed, the update applied."""
+    """Everything in one round trip: whether the ledger keys were claimed, the update applied."""
     parts = set(pending.rows)
     parameters: dict[str, Any] = {}
     for table in _APPENDED:
@@ -453,18 +513,23 @@ async def _flush_in_one_statement(
         parts.add(_OUTBOX)
         outbox = list(pending.outbox.values())
         parameters |= _arrays(_OUTBOX, _OUTBOX_COLUMNS, outbox, outbox_messages)
-    post = pending.post
-    if post is not None:
+    if pending.posts:
         parts.add(_LEDGER)
-        parameters |= _arrays("txn", _TRANSACTION_COLUMNS, [post.transaction], ledger_transactions)
-        parameters |= _arrays("leg", _POSTING_COLUMNS, post.postings, ledger_postings)
-        parameters |= _arrays("bal", _BALANCE_COLUMNS, post.balances, ledger_balances)
-        parameters["bal_change"] = [row["change"] for row in post.balances]
+        heads = [_transaction_row(post.transaction) for post in pending.posts]
+        legs = [leg for post in pending.posts for leg in _posting_rows(post.transaction)]
+        balances = _balance_rows(pending)
+        parameters |= _arrays("txn", _TRANSACTION_COLUMNS, heads, ledger_transactions)
+        parameters |= _arrays("leg", _POSTING_COLUMNS, legs, ledger_postings)
+        parameters["leg_key"] = [leg["key"] for leg in legs]
+        parameters |= _arrays("bal", _BALANCE_COLUMNS, balances, ledger_balances)
+        parameters["bal_change"] = [row["change"] for row in balances]
     update = pending.update
     shape = None
     if update is not None:
         shape = (update.table, update.columns)
         parameters |= update.parameters
     statement = _one_statement(frozenset(parts), shape)
-    row = (await transaction.execute(statement, parameters)).one()
-    return (post is None or row.claimed == 1), (update is None or row.updated == 1)
+    row = (await transaction.send(statement, parameters)).one()
+    if update is not None and row.updated != 1:
+        return True, False
+    return row.claimed == len(pending.posts), True

@@ -20,6 +20,7 @@ from kustodia_domain.ports.clock import Clock
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.audit_log import AuditLog
 from kustodia_domain.services.holds import ClearHoldHandler, HoldEscrow, HoldEscrowHandler
+from kustodia_domain.services.kyc import change_kyc_level
 from kustodia_domain.services.payouts import ReissuePayout, ReissuePayoutHandler
 from kustodia_domain.services.resolve_dispute import (
     ApproveResolution,
@@ -68,30 +69,17 @@ class BackOfficeCommands:
 
         Raises: NotFoundError, OperationBlockedError (the level stays as it was).
         """
-        now = self.clock.now()
-        async with self.uow() as uow:
-            await require_role(uow, admin_id, ACTORS)
-            previous = (await uow.users.get(user_id)).kyc_level
-        await self.risk.check(
-            "kyc.updated",
-            actor_id=user_id,
-            at=now,
-            attributes={"kyc_level": level.value, "previous_kyc_level": previous.value},
+        await self._admin(admin_id)
+        return await change_kyc_level(
+            uow=self.uow,
+            clock=self.clock,
+            risk=self.risk,
+            profiles=self.profiles,
+            audit=self.audit,
+            actor_id=admin_id,
+            user_id=user_id,
+            level=level,
         )
-        async with self.uow() as uow:
-            user = await uow.users.get(user_id)
-            user.set_kyc_level(level)
-            await uow.users.save(user)
-            await uow.commit()
-        await self.profiles.kyc_verified(user, now)
-        await self._record(
-            admin_id,
-            "user.kyc_level_changed",
-            "user",
-            user_id,
-            {"from": previous.value, "to": level.value},
-        )
-        return user
 
     async def hold(self, cmd: HoldEscrow) -> Escrow:
         await self._admin(cmd.admin_id)

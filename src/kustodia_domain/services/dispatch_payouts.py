@@ -1,9 +1,12 @@
 """Sending pending payouts to the rail, each screened just before the money leaves.
 
-Dispatch reads pending payout work, calls the rail *outside* any transaction with the payout's
-idempotency key, then records the outcome in a new transaction. A crash between the two leaves
-the outbox message pending: the next dispatch sends the same key and the rail answers with the
-first receipt, so nothing is paid twice and nothing is lost.
+Dispatch claims payout work under a lease (:mod:`~kustodia_domain.services.outbox_work`), so
+two workers never send the same payout at once; it calls the rail *outside* any transaction
+with the payout's idempotency key, then records the outcome and completes the message in a new
+transaction. A crash between the two leaves the message leased until its lease expires: the
+next claim sends the same key and the rail answers with the first receipt, so nothing is paid
+twice and nothing is lost. A rail error fails the message alone (retried with backoff, dead
+after the last attempt); the rest of the batch goes on.
 
 Every payout to a user is screened (``payout``; money going back to the payer is a ``refund``)
 under an event id derived from the payout, so the passes that find it still pending get the
@@ -23,13 +26,21 @@ from kustodia_domain.escrow.payouts import Payout, PayoutLeg, PayoutStatus
 from kustodia_domain.escrow.states import EscrowState
 from kustodia_domain.fraud.screening import FactValue
 from kustodia_domain.ports.clock import Clock, IdGenerator
-from kustodia_domain.ports.outbox import OutboxMessage
+from kustodia_domain.ports.outbox import ClaimedMessage, OutboxMessage
 from kustodia_domain.ports.payment_rail import PaymentRail, PayoutOrder, RailPayoutStatus
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.outbox_work import (
+    DEFAULT_WORKER,
+    RetryPolicy,
+    claim,
+    fail,
+    reason,
+    release,
+)
 from kustodia_domain.services.persistence import PAYOUT_TOPIC, persist_escrow
 from kustodia_domain.services.risk_gate import RiskGate, RiskSession, apply, record
 from kustodia_domain.services.risk_screening import Screening
-from kustodia_domain.shared.errors import ConflictError, NotFoundError
+from kustodia_domain.shared.errors import ConflictError, KustodiaError, NotFoundError
 
 REFUND_LEGS = frozenset(
     {PayoutLeg.REFUND, PayoutLeg.EXCESS_REFUND, PayoutLeg.BOUNCE, PayoutLeg.PAYER_YIELD}
@@ -57,10 +68,22 @@ def payout_event(escrow: Escrow, payout: Payout) -> tuple[str, dict[str, FactVal
 
 @attrs.frozen(kw_only=True)
 class _Ready:
-    key: str
+    claim: ClaimedMessage
     escrow_id: str
     order: PayoutOrder
     screening: Screening | None
+
+    @property
+    def key(self) -> str:
+        return self.claim.key
+
+
+@attrs.define
+class _Batch:
+    ready: list[_Ready] = attrs.field(factory=list)
+    stopped: dict[str, tuple[str, Screening]] = attrs.field(factory=dict)
+    parked: list[str] = attrs.field(factory=list)
+    """Keys of payouts not sendable yet (escrow on hold, screening stopped): released later."""
 
 
 @attrs.frozen
@@ -68,6 +91,7 @@ class DispatchPayoutsHandler:
     """Sends up to ``limit`` pending payouts (skipping escrows on hold); returns how many were sent.
 
     Pending work of other topics and payouts held back never count toward ``limit``.
+    ``worker_id`` names the lease holder.
     """
 
     uow: Callable[[], UnitOfWork]
@@ -75,17 +99,22 @@ class DispatchPayoutsHandler:
     ids: IdGenerator
     rail: PaymentRail
     risk: RiskGate
+    policy: RetryPolicy = attrs.field(factory=RetryPolicy, kw_only=True)
 
-    async def execute(self, limit: int = 100) -> int:
+    async def execute(self, limit: int = 100, *, worker_id: str = DEFAULT_WORKER) -> int:
         async with self.risk.session() as risk:
-            async with self.uow() as uow:
-                ready, stopped = await self._sendable(uow, risk, limit)
-            held = {e for e, screening in stopped if await self._stop(e, screening)}
+            batch = await self._claim(risk, limit, worker_id)
+            held = {e for e, screening in batch.stopped.values() if await self._stop(e, screening)}
             sent = 0
-            for item in ready:
+            for item in batch.ready:
                 if item.escrow_id in held:
-                    continue  # held by another of its payouts' screening a moment ago
-                receipt = await self.rail.send_payout(item.order)
+                    batch.parked.append(item.key)  # held by a sibling's screening a moment ago
+                    continue
+                try:
+                    receipt = await self.rail.send_payout(item.order)
+                except KustodiaError as error:  # the rail's errors: this payout alone waits
+                    await fail(self.uow, item.claim, reason(error), self.policy, self.clock.now())
+                    continue
                 try:
                     await self._record(
                         item,
@@ -93,43 +122,61 @@ class DispatchPayoutsHandler:
                         confirmed=receipt.status is RailPayoutStatus.CONFIRMED,
                     )
                 except ConflictError:
-                    continue  # another process recorded it; the rail's key kept it single
+                    # The escrow changed meanwhile (or another process recorded the payout):
+                    # the next claim sends the same key again, and the rail keeps it single.
+                    await release(self.uow, item.key, None)
+                    continue
                 sent += 1
+            # Not an attempt, and claimable again at once: a cleared hold pays at the next pass.
+            for key in batch.parked:
+                await release(self.uow, key, None)
         return sent
 
-    async def _sendable(
-        self, uow: UnitOfWork, risk: RiskSession, limit: int
-    ) -> tuple[list[_Ready], list[tuple[str, Screening]]]:
-        # Other topics and payouts of held escrows stay pending too; the window widens past
-        # them so that they can never starve the payouts behind them.
-        window = limit
+    async def _claim(self, risk: RiskSession, limit: int, worker_id: str) -> _Batch:
+        # Payouts that cannot go yet stay leased until the end of the pass, so claiming goes
+        # on past them: they never starve the payouts behind them.
+        batch = _Batch()
         screened: dict[str, Screening | None] = {}
-        while True:
-            messages = await uow.outbox.pending(window)
-            ready: list[_Ready] = []
-            stopped: dict[str, tuple[str, Screening]] = {}
-            for message in messages:
-                found = await _pending(uow, message)
-                if found is None:
-                    continue
-                escrow, payout = found
-                if payout.id not in screened:
-                    screened[payout.id] = await _screen(risk, escrow, payout, self.clock)
-                screening = screened[payout.id]
-                if screening is not None and (screening.holds or screening.blocks):
-                    stopped[payout.id] = (escrow.id, screening)
-                    continue
-                ready.append(
-                    _Ready(
-                        key=message.key,
-                        escrow_id=escrow.id,
-                        order=_order(escrow, payout),
-                        screening=screening,
+        while len(batch.ready) < limit:
+            now = self.clock.now()
+            claimed = await claim(
+                self.uow, (PAYOUT_TOPIC,), limit - len(batch.ready), worker_id, self.policy, now
+            )
+            if not claimed:
+                return batch
+            async with self.uow() as uow:
+                for item in claimed:
+                    try:
+                        found = await _pending(uow, item.message)
+                    except NotFoundError as error:
+                        await uow.outbox.fail(
+                            item.key, now, reason(error), self.policy.retry_at(item.attempts, now)
+                        )
+                        continue
+                    if found is None:
+                        await uow.outbox.complete(item.key, now)  # sent or settled already
+                        continue
+                    escrow, payout = found
+                    if escrow.state is EscrowState.ON_HOLD:
+                        batch.parked.append(item.key)
+                        continue
+                    if payout.id not in screened:
+                        screened[payout.id] = await _screen(risk, escrow, payout, self.clock)
+                    screening = screened[payout.id]
+                    if screening is not None and (screening.holds or screening.blocks):
+                        batch.stopped[payout.id] = (escrow.id, screening)
+                        batch.parked.append(item.key)
+                        continue
+                    batch.ready.append(
+                        _Ready(
+                            claim=item,
+                            escrow_id=escrow.id,
+                            order=_order(escrow, payout),
+                            screening=screening,
+                        )
                     )
-                )
-            if len(ready) >= limit or len(messages) < window:
-                return ready[:limit], list(stopped.values())
-            window *= 2
+                await uow.commit()
+        return batch
 
     async def _stop(self, escrow_id: str, screening: Screening) -> bool:
         """Hold or flag the escrow of a stopped payout; returns whether it is now on hold."""
@@ -169,16 +216,19 @@ class DispatchPayoutsHandler:
             if confirmed:
                 escrow.confirm_payout(item.order.payout_id, now)
             await persist_escrow(uow, escrow, self.ids)
-            await uow.outbox.mark_dispatched(item.key, now)
+            await uow.outbox.complete(item.key, now)
             await uow.commit()
 
 
 async def _pending(uow: UnitOfWork, message: OutboxMessage) -> tuple[Escrow, Payout] | None:
-    if message.topic != PAYOUT_TOPIC:
-        return None
+    """The escrow and its payout still to send; ``None`` once the payout is no longer pending.
+
+    Raises:
+        NotFoundError: the escrow or the payout is not there.
+    """
     escrow = await uow.escrows.get(str(message.payload["escrow_id"]))
     payout = escrow.payout(str(message.payload["payout_id"]))
-    if escrow.state is EscrowState.ON_HOLD or payout.status is not PayoutStatus.PENDING:
+    if payout.status is not PayoutStatus.PENDING:
         return None
     return escrow, payout
 

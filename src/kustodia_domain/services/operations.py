@@ -1,17 +1,24 @@
-"""Operational reads for metrics and the worker: backlog, escrows by state, decisions."""
+"""Operational reads for metrics and the worker: backlog, escrows by state, decisions.
+
+Also the worker's pass (due jobs, then the outbox's consumers) and the admins' dead letters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
 from kustodia_domain.escrow.states import EscrowState
 from kustodia_domain.ports.back_office import BackOfficeReads
+from kustodia_domain.ports.outbox import DeadLetter
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.assess_disputes import AssessOpenedDisputesHandler
 from kustodia_domain.services.audit_log import AuditLog
+from kustodia_domain.services.deliver_emails import DeliverEmailsHandler
 from kustodia_domain.services.dispatch_payouts import DispatchPayoutsHandler
+from kustodia_domain.services.outbox_work import DEFAULT_WORKER
 from kustodia_domain.services.run_due_jobs import JobReport, RunDueJobsHandler
 
 BACKLOG_CAP = 10_000
@@ -24,17 +31,25 @@ class WorkerPass:
 
     jobs: JobReport
     payouts_sent: int
+    emails_sent: int = 0
+    disputes_assessed: int = 0
 
 
 @attrs.frozen
 class Operations:
-    """Figures for ``/metrics`` and one worker pass (due jobs, then the payout outbox)."""
+    """Figures for ``/metrics``, one worker pass and the outbox's dead letters.
+
+    A pass runs the due jobs, then the outbox's consumers: payouts, e-mails (when
+    ``deliver_emails`` is wired) and dispute assessments (when ``assess_disputes`` is).
+    """
 
     uow: Callable[[], UnitOfWork]
     reads: BackOfficeReads
     audit: AuditLog
     run_due_jobs: RunDueJobsHandler
     dispatch_payouts: DispatchPayoutsHandler
+    deliver_emails: DeliverEmailsHandler | None = attrs.field(default=None, kw_only=True)
+    assess_disputes: AssessOpenedDisputesHandler | None = attrs.field(default=None, kw_only=True)
 
     async def escrows_by_state(self) -> Mapping[str, int]:
         counts = {state.value: 0 for state in EscrowState}
@@ -49,10 +64,40 @@ class Operations:
     async def decisions_by_outcome(self) -> Mapping[str, int]:
         return await self.reads.screening_outcomes()
 
-    async def worker_pass(self, now: datetime) -> WorkerPass:
-        """Run the jobs due at ``now`` and send pending payouts; audited when it changed things."""
+    async def dead_letters(self, limit: int = 100) -> Sequence[DeadLetter]:
+        """Outbox messages given up on after their last attempt, most recent first."""
+        async with self.uow() as uow:
+            return await uow.outbox.dead(limit)
+
+    async def retry_dead_letter(self, admin_id: str, key: str) -> None:
+        """Make a dead message pending again, due now; audited.
+
+        Raises:
+            NotFoundError: no dead message has ``key``.
+        """
+        async with self.uow() as uow:
+            await uow.outbox.retry_dead(key)
+            await uow.commit()
+        await self.audit.record(
+            actor_id=admin_id,
+            action="outbox.retry",
+            subject_type="outbox_message",
+            subject_id=key,
+            details={},
+        )
+
+    async def worker_pass(self, now: datetime, worker_id: str = DEFAULT_WORKER) -> WorkerPass:
+        """Run the jobs due at ``now``, then the outbox's consumers as ``worker_id``.
+
+        Audited when it changed things.
+        """
         report = await self.run_due_jobs.execute(now)
-        sent = await self.dispatch_payouts.execute()
+        sent = await self.dispatch_payouts.execute(worker_id=worker_id)
+        emails = assessed = 0
+        if self.deliver_emails is not None:
+            emails = (await self.deliver_emails.execute(worker_id=worker_id)).sent
+        if self.assess_disputes is not None:
+            assessed = (await self.assess_disputes.execute(worker_id=worker_id)).assessed
         if report.released or report.expired or sent:
             await self.audit.record(
                 actor_id=None,
@@ -66,4 +111,6 @@ class Operations:
                     "payouts_sent": sent,
                 },
             )
-        return WorkerPass(jobs=report, payouts_sent=sent)
+        return WorkerPass(
+            jobs=report, payouts_sent=sent, emails_sent=emails, disputes_assessed=assessed
+        )

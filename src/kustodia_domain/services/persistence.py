@@ -1,8 +1,9 @@
 """Persisting an aggregate's changes inside a unit of work, the same way for every handler.
 
 For an escrow: each money event becomes one ledger transaction (idempotent key), each scheduled
-payout becomes an outbox message, each notable event notifies the people concerned, and every
-event goes to the event log. Then the aggregate is saved with its optimistic version check.
+payout becomes an outbox message, each notable event notifies the people concerned (in the app,
+and by e-mail through an ``email.send`` outbox message), and every event goes to the event log.
+Then the aggregate is saved with its optimistic version check.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from kustodia_domain.escrow.postings import ledger_transaction_for
 from kustodia_domain.ports.clock import IdGenerator
 from kustodia_domain.ports.outbox import OutboxMessage
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.email_outbox import enqueue_emails
 from kustodia_domain.services.notify import dispute_notifications, escrow_notifications
 
 PAYOUT_TOPIC = "payout.send"
@@ -49,8 +51,10 @@ async def persist_escrow(
                     created_at=event.occurred_at,
                 )
             )
-    for notification in escrow_notifications(escrow, events, ids):
+    notifications = list(escrow_notifications(escrow, events, ids))
+    for notification in notifications:
         await uow.notifications.add(notification)
+    await enqueue_emails(uow.outbox, notifications)
     await uow.events.append(events)
 
 
@@ -63,6 +67,8 @@ async def persist_dispute(
         await uow.disputes.add(dispute)
     else:
         await uow.disputes.save(dispute)
-    for notification in dispute_notifications(dispute, events, ids):
+    notifications = list(dispute_notifications(dispute, events, ids))
+    for notification in notifications:
         await uow.notifications.add(notification)
+    await enqueue_emails(uow.outbox, notifications)
     await uow.events.append(events)

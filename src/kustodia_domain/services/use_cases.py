@@ -21,7 +21,11 @@ from kustodia_domain.ports.blobs import BlobStore
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.credentials import CredentialStore, PasswordHasher, SecretSource
 from kustodia_domain.ports.idempotency import IdempotencyStore
+from kustodia_domain.ports.kyc import KycProvider, KycSessions
+from kustodia_domain.ports.notifications import Notifier
 from kustodia_domain.ports.payment_rail import PaymentRail
+from kustodia_domain.ports.rail_statement import RailStatementReader
+from kustodia_domain.ports.reconciliation_queue import ReconciliationQueue
 from kustodia_domain.ports.risk import RiskScreen
 from kustodia_domain.ports.tickets import TicketRepository
 from kustodia_domain.ports.unit_of_work import UnitOfWork
@@ -33,6 +37,7 @@ from kustodia_domain.services.audit_log import AuditLog
 from kustodia_domain.services.audited import PartyCommands, PartyHandlers, audited_party_commands
 from kustodia_domain.services.auth import AuthUseCases
 from kustodia_domain.services.config import PlatformPolicy
+from kustodia_domain.services.deliver_emails import DeliverEmailsHandler, never_permanent
 from kustodia_domain.services.dispatch_payouts import DispatchPayoutsHandler
 from kustodia_domain.services.dispute_commands import (
     AddEvidenceHandler,
@@ -46,6 +51,7 @@ from kustodia_domain.services.escrow_commands import (
 )
 from kustodia_domain.services.holds import ClearHoldHandler, HoldEscrowHandler
 from kustodia_domain.services.idempotency import IdempotentRequests
+from kustodia_domain.services.kyc import KycUseCases, RecordKycResultHandler, StartKycHandler
 from kustodia_domain.services.open_escrow import OpenEscrowHandler
 from kustodia_domain.services.operations import Operations
 from kustodia_domain.services.payouts import (
@@ -60,6 +66,8 @@ from kustodia_domain.services.queries import (
     NotificationQueries,
 )
 from kustodia_domain.services.rail_events import RailEvents
+from kustodia_domain.services.reconcile_rail import ReconcileRailHandler
+from kustodia_domain.services.reconciliation_desk import ReconciliationDesk
 from kustodia_domain.services.record_deposit import RecordDepositHandler
 from kustodia_domain.services.resolve_dispute import (
     ApproveResolutionHandler,
@@ -98,12 +106,22 @@ class Ports:
     secrets: SecretSource
     idempotency: IdempotencyStore
     webhook_receipts: WebhookReceipts
+    # KYC: the provider, and the sessions the platform opened with it.
+    kyc: KycProvider
+    kyc_sessions: KycSessions
     back_office: BackOfficeReads
     # The fraud engine's stores the use cases write: alerts, overrides, lists and profiles.
     alerts: AlertRepository
     overrides: OverrideRepository
     lists: RiskLists
     profiles: PartyProfiles
+    # E-mail (the worker sends the outbox's ``email.send`` messages through ``notifier``):
+    notifier: Notifier
+    email_is_permanent: Callable[[Exception], bool] = never_permanent
+    """Which of the notifier's errors give an e-mail up instead of retrying it."""
+    # Reconciliation with the rail: its statement, and the queue of differences found.
+    statement: RailStatementReader
+    reconciliation: ReconciliationQueue
     login: LoginPolicy = LoginPolicy()
 
 
@@ -131,6 +149,8 @@ class UseCases:
     return_payout: ReturnPayoutHandler
     reissue_payout: ReissuePayoutHandler
     run_due_jobs: RunDueJobsHandler
+    deliver_emails: DeliverEmailsHandler
+    reconcile_rail: ReconcileRailHandler
     escrows: EscrowQueries
     disputes: DisputeQueries
     notifications: NotificationQueries
@@ -167,6 +187,12 @@ class UseCases:
             return_payout=ReturnPayoutHandler(*base, risk=risk),
             reissue_payout=ReissuePayoutHandler(*base, risk=risk),
             run_due_jobs=RunDueJobsHandler(p.uow, p.ids, p.rates, risk, p.policy),
+            deliver_emails=DeliverEmailsHandler(
+                p.uow, p.clock, p.notifier, is_permanent=p.email_is_permanent
+            ),
+            reconcile_rail=ReconcileRailHandler(
+                p.uow, p.clock, p.back_office, p.statement, p.reconciliation
+            ),
             escrows=EscrowQueries(p.uow),
             disputes=DisputeQueries(p.uow),
             notifications=NotificationQueries(p.uow),
@@ -183,8 +209,8 @@ class UseCases:
 class PlatformUseCases:
     """What the edges run beyond the core handlers.
 
-    Auth, audited user commands, support, the back office, idempotency keys, rail notices
-    and operations.
+    Auth, audited user commands, support, the back office, idempotency keys, rail notices,
+    operations and reconciliation with the rail.
     """
 
     auth: AuthUseCases
@@ -198,7 +224,9 @@ class PlatformUseCases:
     lists: ListDesk
     idempotency: IdempotentRequests
     rail: RailEvents
+    kyc: KycUseCases
     operations: Operations
+    reconciliation: ReconciliationDesk
 
     @classmethod
     def build(cls, p: Ports, uc: UseCases) -> PlatformUseCases:
@@ -251,7 +279,15 @@ class PlatformUseCases:
                 uc.confirm_payout,
                 uc.return_payout,
             ),
+            kyc=KycUseCases(
+                p.clock,
+                p.webhook_receipts,
+                p.kyc_sessions,
+                StartKycHandler(p.uow, p.clock, p.kyc, p.kyc_sessions),
+                RecordKycResultHandler(p.uow, p.clock, p.kyc_sessions, uc.risk, uc.profiles, audit),
+            ),
             operations=Operations(
                 p.uow, p.back_office, audit, uc.run_due_jobs, uc.dispatch_payouts
             ),
+            reconciliation=ReconciliationDesk(p.uow, p.reconciliation, uc.reconcile_rail, audit),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from kustodia_adapters.crypto.argon2_hasher import Argon2PasswordHasher
+from kustodia_adapters.email import ConsoleNotifier, drops_message
 from kustodia_adapters.in_memory.audit import InMemoryAuditTrail
 from kustodia_adapters.in_memory.back_office import InMemoryBackOfficeReads
 from kustodia_adapters.in_memory.blobs import InMemoryBlobStore
@@ -20,7 +21,10 @@ from kustodia_adapters.in_memory.fraud import (
 from kustodia_adapters.in_memory.history import InMemoryPartyHistoryReader
 from kustodia_adapters.in_memory.idempotency import InMemoryIdempotencyStore
 from kustodia_adapters.in_memory.ids import SequentialIdGenerator
+from kustodia_adapters.in_memory.kyc import InMemoryKycSessions, SandboxKycProvider
 from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
+from kustodia_adapters.in_memory.rail_statement import InMemoryRailStatement
+from kustodia_adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
 from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
 from kustodia_adapters.in_memory.unit_of_work import InMemoryUnitOfWork
@@ -35,6 +39,9 @@ from kustodia_domain.fraud.screen import RuleEngineRiskScreen
 from kustodia_domain.ports.assessor import DisputeAssessor
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.credentials import PasswordHasher
+from kustodia_domain.ports.kyc import KycProvider
+from kustodia_domain.ports.notifications import Notifier
+from kustodia_domain.ports.rail_statement import RailStatementReader
 from kustodia_domain.ports.risk import RiskScreen
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.policy_assessor import PolicyDisputeAssessor
@@ -87,11 +94,16 @@ def in_memory_ports(
     assessor: DisputeAssessor | None = None,
     hasher: PasswordHasher | None = None,
     alerts: AlertRepository | None = None,
+    kyc: KycProvider | None = None,
+    notifier: Notifier | None = None,
+    statement: RailStatementReader | None = None,
 ) -> Ports:
     """Every port on in-memory adapters over ``store``.
 
     ``risk`` defaults to the rule engine over the same in-memory profiles and lists the use
     cases keep; tests about something other than fraud may pass ``AllowAllRiskScreen()``.
+    E-mails go to the console notifier unless ``notifier`` says otherwise, and the rail's
+    statement is the sandbox rail's own unless ``statement`` replaces it.
     """
     profiles, lists = InMemoryPartyProfiles(), InMemoryRiskLists()
     return Ports(
@@ -112,11 +124,17 @@ def in_memory_ports(
         secrets=TokenSecretSource(),
         idempotency=InMemoryIdempotencyStore(),
         webhook_receipts=InMemoryWebhookReceipts(),
+        kyc=kyc or SandboxKycProvider(),
+        kyc_sessions=InMemoryKycSessions(),
         back_office=InMemoryBackOfficeReads(store),
         alerts=alerts or InMemoryAlertRepository(),
         overrides=InMemoryOverrideRepository(),
         lists=lists,
         profiles=profiles,
+        notifier=notifier or ConsoleNotifier(),
+        email_is_permanent=drops_message,
+        statement=statement or InMemoryRailStatement(rail),
+        reconciliation=InMemoryReconciliationQueue(),
     )
 
 

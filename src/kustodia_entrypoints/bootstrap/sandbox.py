@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
+from kustodia_domain.ports.rail_statement import RailDeposit
 
 
 class MovableClock(Protocol):
@@ -33,3 +34,6 @@ class SimulatedRailControls:
         sent = self._rail.sent[self._settled :]
         self._settled += len(sent)
         return [order.payout_id for order in sent]
+
+    def received(self, deposit: RailDeposit) -> None:
+        self._rail.receive(deposit)

@@ -1,13 +1,23 @@
-"""Kustodia on the SQL adapters (PostgreSQL or SQLite): for integration tests and benchmarks.
+"""Kustodia on the SQL adapters (PostgreSQL or SQLite): what ``kustodia serve`` runs on.
 
-The storage ports of the unit of work (users, escrows, disputes, the ledger, events, outbox,
-notifications, unmatched deposits) and the party history reader run on
-:mod:`kustodia_adapters.sql`. The ports that have no SQL adapter yet run on the in-memory
-adapters, so what they hold lives only as long as the process: support tickets, the audit
-trail, credentials and token secrets, request idempotency keys, webhook receipts, the back
-office's reads (over an empty in-memory store: its searches and summaries see nothing stored
-in SQL) and the fraud stores (alerts, lists, overrides). The payment rail, blob store, yield
-rate and risk screen are the sandbox ones unless given.
+Every store is a SQL adapter on one engine: the unit of work's repositories (users, escrows,
+disputes, the ledger, events, outbox, notifications, unmatched deposits), the party history,
+support tickets, the audit trail, credentials, idempotency keys, webhook receipts, the back
+office's reads and the fraud engine's stores (history, profiles, lists, alerts, overrides). The
+rule engine reads the same history, profile and list stores the use cases write.
+
+What has no SQL adapter yet runs in process: evidence blobs, the queue of reconciliation
+differences (see ``InMemoryReconciliationQueue``) and the KYC sessions opened with the sandbox
+KYC provider; the yield rate is fixed. The payment rail and its statement are given: the
+sandbox rail unless the caller passes the provider's.
+
+**SQLite** allows one writer, and a transaction that has read cannot write once another
+connection committed a write after its read began. The rule engine appends to its history, and
+may save an alert or list an identifier, *while* the use case's unit of work is open, each in a
+transaction of its own: on SQLite that write would make the unit's own write fail. So on SQLite
+the risk history, the alerts and the lists stay in process (the sandbox's fraud history starts
+afresh at each start); party profiles and overrides, written outside units of work, are stored.
+PostgreSQL stores all of them.
 """
 
 from __future__ import annotations
@@ -18,20 +28,50 @@ import attrs
 from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kustodia_adapters.in_memory.audit import InMemoryAuditTrail
+from kustodia_adapters.email import ConsoleNotifier, drops_message
+from kustodia_adapters.in_memory.blobs import InMemoryBlobStore
 from kustodia_adapters.in_memory.clock import FixedClock
+from kustodia_adapters.in_memory.credentials import TokenSecretSource
+from kustodia_adapters.in_memory.fraud import (
+    InMemoryAlertRepository,
+    InMemoryRiskHistory,
+    InMemoryRiskLists,
+)
 from kustodia_adapters.in_memory.ids import UuidIdGenerator
+from kustodia_adapters.in_memory.kyc import InMemoryKycSessions, SandboxKycProvider
 from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
-from kustodia_adapters.in_memory.store import InMemoryStore
+from kustodia_adapters.in_memory.rail_statement import InMemoryRailStatement
+from kustodia_adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
+from kustodia_adapters.in_memory.yield_rate import FixedYieldRate
 from kustodia_adapters.sql.engine import create_engine
+from kustodia_adapters.sql.fraud.alerts import SqlAlertRepository
+from kustodia_adapters.sql.fraud.history import SqlRiskHistory
+from kustodia_adapters.sql.fraud.lists import SqlRiskLists
+from kustodia_adapters.sql.fraud.overrides import SqlOverrideRepository
+from kustodia_adapters.sql.fraud.profiles import SqlPartyProfiles
 from kustodia_adapters.sql.history import SqlPartyHistoryReader
+from kustodia_adapters.sql.platform.audit import SqlAuditTrail
+from kustodia_adapters.sql.platform.back_office import SqlBackOfficeReads
+from kustodia_adapters.sql.platform.credentials import SqlCredentialStore
+from kustodia_adapters.sql.platform.idempotency import SqlIdempotencyStore
+from kustodia_adapters.sql.platform.tickets import SqlTicketRepository
+from kustodia_adapters.sql.platform.webhooks import SqlWebhookReceipts
 from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
+from kustodia_domain.fraud.alerts import AlertRepository
+from kustodia_domain.fraud.history import RiskHistory
+from kustodia_domain.fraud.lists import RiskLists
 from kustodia_domain.ports.assessor import DisputeAssessor
+from kustodia_domain.ports.audit import AuditTrail
 from kustodia_domain.ports.clock import Clock, IdGenerator
+from kustodia_domain.ports.credentials import PasswordHasher
+from kustodia_domain.ports.notifications import Notifier
+from kustodia_domain.ports.payment_rail import PaymentRail
+from kustodia_domain.ports.rail_statement import RailStatementReader
 from kustodia_domain.ports.risk import RiskScreen
 from kustodia_domain.services.config import PlatformPolicy
+from kustodia_domain.services.policy_assessor import PolicyDisputeAssessor
 from kustodia_domain.services.use_cases import Ports, UseCases
-from kustodia_entrypoints.bootstrap.in_memory import in_memory_ports
+from kustodia_entrypoints.bootstrap.in_memory import fast_hasher, rule_engine
 
 
 @attrs.frozen(kw_only=True)
@@ -47,7 +87,7 @@ class SqlKustodia:
     engine: AsyncEngine
     clock: FixedClock
     rail: InMemoryPaymentRail
-    audit: InMemoryAuditTrail
+    audit: AuditTrail
     owns_engine: bool
 
     def uow(self) -> SqlUnitOfWork:
@@ -70,32 +110,66 @@ def sql_ports(
     engine: AsyncEngine,
     *,
     clock: Clock,
-    rail: InMemoryPaymentRail,
-    audit: InMemoryAuditTrail,
+    rail: PaymentRail,
+    statement: RailStatementReader,
     ids: IdGenerator | None = None,
     policy: PlatformPolicy | None = None,
     risk: RiskScreen | None = None,
     assessor: DisputeAssessor | None = None,
+    hasher: PasswordHasher | None = None,
+    notifier: Notifier | None = None,
 ) -> Ports:
-    """Every port: storage on ``engine``, the rest in memory (see the module docstring).
+    """Every port on ``engine`` (see the module docstring for the few that are not).
 
-    The in-memory ports are :func:`~kustodia_entrypoints.bootstrap.in_memory.in_memory_ports`'
-    own, over a store that holds nothing; the unit of work and the party histories replace
-    theirs. Ids are random by default: the database outlives the process, so counters that
-    restart at one would collide with the rows of an earlier run.
+    ``risk`` defaults to the rule engine over the history, profiles and lists of the ports, the
+    very instances the use cases write. Ids are random by default: the database outlives
+    the process, so counters that restart at one would collide with the rows of an earlier run.
     """
-    ports = in_memory_ports(
-        InMemoryStore(),
+    profiles = SqlPartyProfiles(engine)
+    history: RiskHistory
+    alerts: AlertRepository
+    lists: RiskLists
+    if engine.dialect.name == "sqlite":  # see the module docstring
+        history, alerts, lists = (
+            InMemoryRiskHistory(),
+            InMemoryAlertRepository(),
+            InMemoryRiskLists(),
+        )
+    else:
+        history, alerts, lists = (
+            SqlRiskHistory(engine),
+            SqlAlertRepository(engine),
+            SqlRiskLists(engine),
+        )
+    return Ports(
+        uow=lambda: SqlUnitOfWork(engine),
         clock=clock,
-        rail=rail,
-        audit=audit,
         ids=ids or UuidIdGenerator(),
-        policy=policy,
-        risk=risk,
-        assessor=assessor,
-    )
-    return attrs.evolve(
-        ports, uow=lambda: SqlUnitOfWork(engine), history=SqlPartyHistoryReader(engine)
+        rail=rail,
+        risk=risk or rule_engine(history, profiles, lists),
+        assessor=assessor or PolicyDisputeAssessor(),
+        history=SqlPartyHistoryReader(engine),
+        blobs=InMemoryBlobStore(),
+        rates=FixedYieldRate(),
+        policy=policy or PlatformPolicy(),
+        tickets=SqlTicketRepository(engine),
+        audit=SqlAuditTrail(engine),
+        hasher=hasher or fast_hasher(),
+        credentials=SqlCredentialStore(engine),
+        secrets=TokenSecretSource(),
+        idempotency=SqlIdempotencyStore(engine),
+        webhook_receipts=SqlWebhookReceipts(engine),
+        kyc=SandboxKycProvider(),
+        kyc_sessions=InMemoryKycSessions(),
+        back_office=SqlBackOfficeReads(engine),
+        alerts=alerts,
+        overrides=SqlOverrideRepository(engine),
+        lists=lists,
+        profiles=profiles,
+        notifier=notifier or ConsoleNotifier(),
+        email_is_permanent=drops_message,
+        statement=statement,
+        reconciliation=InMemoryReconciliationQueue(),
     )
 
 
@@ -122,13 +196,12 @@ def build_sql(
     else:
         engine, owns_engine = create_engine(url_or_engine), True
     clock = clock or FixedClock()
-    rail = rail or InMemoryPaymentRail()
-    audit = InMemoryAuditTrail()
+    rail = rail or InMemoryPaymentRail(clock)
     ports = sql_ports(
         engine,
         clock=clock,
         rail=rail,
-        audit=audit,
+        statement=InMemoryRailStatement(rail),
         ids=ids,
         policy=policy,
         risk=risk,
@@ -140,6 +213,6 @@ def build_sql(
         engine=engine,
         clock=clock,
         rail=rail,
-        audit=audit,
+        audit=ports.audit,
         owns_engine=owns_engine,
     )

@@ -27,9 +27,17 @@ from kustodia_entrypoints.http.controllers.admin_fraud import (
     AdminListController,
     AdminOverrideController,
 )
+from kustodia_entrypoints.http.controllers.admin_reconciliation import (
+    AdminReconciliationController,
+)
 from kustodia_entrypoints.http.controllers.auth import AuthController, LoginController, MeController
 from kustodia_entrypoints.http.controllers.disputes import DisputeController
 from kustodia_entrypoints.http.controllers.escrows import EscrowController
+from kustodia_entrypoints.http.controllers.kyc import (
+    KycController,
+    KycWebhookController,
+    SandboxKycController,
+)
 from kustodia_entrypoints.http.controllers.ops import OpsController
 from kustodia_entrypoints.http.controllers.sandbox import SandboxController
 from kustodia_entrypoints.http.controllers.support import (
@@ -63,6 +71,7 @@ def _routes(config: HttpConfig, services: HttpServices) -> list[ControllerRouter
     login_limit = RateLimitConfig(rate_limit=("minute", config.login_attempts_per_minute))
     protected: list[ControllerRouterHandler] = [
         MeController,
+        KycController,
         EscrowController,
         DisputeController,
         AdminDisputeController,
@@ -75,13 +84,15 @@ def _routes(config: HttpConfig, services: HttpServices) -> list[ControllerRouter
         AdminOverrideController,
         AdminListController,
         AdminAuditController,
+        AdminReconciliationController,
     ]
     if config.sandbox and services.sandbox is not None:
-        protected.append(SandboxController)
+        protected.extend([SandboxController, SandboxKycController])
     return [
         OpsController,
         AuthController,
         WebhookController,
+        KycWebhookController,
         Router("/", route_handlers=[LoginController], middleware=[login_limit.middleware]),
         Router("/", route_handlers=protected, security=[{BEARER: []}]),
     ]

@@ -23,6 +23,8 @@ class HttpConfig:
     mode: Mode
     jwt_secret: str = attrs.field(repr=False)
     webhook_secret: str = attrs.field(repr=False)
+    kyc_webhook_secret: str | None = attrs.field(default=None, repr=False)
+    """The KYC provider's webhook secret; without one every KYC webhook is refused."""
     cors_origins: tuple[str, ...] = ()
     access_token_ttl: timedelta = timedelta(minutes=15)
     webhook_tolerance: timedelta = timedelta(seconds=300)

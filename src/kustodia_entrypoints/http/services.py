@@ -8,6 +8,7 @@ from typing import Protocol
 
 import attrs
 
+from kustodia_domain.ports.rail_statement import RailDeposit
 from kustodia_domain.services.use_cases import UseCases
 
 
@@ -22,6 +23,9 @@ class SandboxControls(Protocol):
 
     def take_sent_payouts(self) -> Sequence[str]:
         """Ids of payouts the simulated rail executed since the last call."""
+
+    def received(self, deposit: RailDeposit) -> None:
+        """Note a simulated deposit on the rail's statement (what reconciliation reads)."""
 
 
 @attrs.frozen(kw_only=True)

@@ -124,18 +124,24 @@ async def test_other_outbox_work_is_left_alone_and_never_counts_toward_the_limit
         others = [m for m in await uow.outbox.pending(1_000) if m.topic != EMAIL_TOPIC]
     assert others  # the payouts of the release and the dispute's assessment request
     await enqueue(world, notifications)
+    oldest = (await pending(world))[0]
     notifier = RecordingNotifier()
 
     report = await handler(world, notifier).execute(limit=1)
 
     assert report.sent == 1
-    assert [d.notification.id for d in notifier.delivered] == [
-        min(notifications, key=lambda n: n.created_at).id
-    ]
+    assert [d.notification.id for d in notifier.delivered] == [oldest.payload["notification_id"]]
     async with world.app.uow() as uow:
         still = [m for m in await uow.outbox.pending(1_000) if m.topic != EMAIL_TOPIC]
     assert still == others
     assert len(await pending(world)) == len(notifications) - 1
+
+
+async def test_the_use_cases_queue_one_e_mail_per_notification_they_store() -> None:
+    world, notifications = await busy_world()
+    queued = await pending(world)
+    assert sorted(m.key for m in queued) == sorted(email_key(n.id) for n in notifications)
+    assert {notification_of(m) for m in queued} == set(notifications)
 
 
 async def test_enqueueing_the_same_notifications_again_queues_nothing_more() -> None:
@@ -232,8 +238,8 @@ async def test_a_transient_refusal_waits_for_the_next_pass_then_goes_out_once() 
 
 
 async def test_a_permanent_refusal_is_dropped_and_never_retried() -> None:
-    world, notifications = await busy_world()
-    await enqueue(world, notifications[:2])
+    world, _ = await busy_world()
+    queued = await pending(world)  # the use cases queued an e-mail per notification
     async with SmtpTestServer() as server:
         server.replies["RCPT"] = "550 5.1.1 mailbox unavailable"
         deliver = handler(world, smtp(server.port), is_permanent=drops_message)
@@ -241,7 +247,7 @@ async def test_a_permanent_refusal_is_dropped_and_never_retried() -> None:
         del server.replies["RCPT"]
         later = await deliver.execute()
     assert report.sent == 0
-    assert [f.key for f in report.dropped] == [email_key(n.id) for n in notifications[:2]]
+    assert [f.key for f in report.dropped] == [m.key for m in queued]
     assert all(world.payer.email not in f.reason for f in report.dropped)
     assert (later.sent, later.dropped, later.deferred) == (0, (), ())
     assert server.messages == []
@@ -249,13 +255,13 @@ async def test_a_permanent_refusal_is_dropped_and_never_retried() -> None:
 
 
 async def test_without_a_classification_every_failure_is_retried() -> None:
-    world, notifications = await busy_world()
-    await enqueue(world, notifications[:1])
+    world, _ = await busy_world()
+    queued = await pending(world)  # the use cases queued an e-mail per notification
     async with SmtpTestServer() as server:
         server.replies["RCPT"] = "550 5.1.1 mailbox unavailable"
         report = await handler(world, smtp(server.port)).execute()
-    assert [f.key for f in report.deferred] == [email_key(notifications[0].id)]
-    assert len(await pending(world)) == 1
+    assert [f.key for f in report.deferred] == [m.key for m in queued]
+    assert len(await pending(world)) == len(queued)
 
 
 # ---------------------------------------------------------------------- unsendable messages
@@ -280,7 +286,8 @@ async def test_messages_that_cannot_be_sent_are_dropped_without_calling_the_noti
 
     report = await handler(world, notifier).execute()
 
-    assert notifier.delivered == []
+    # Only the e-mails of real notifications reach the notifier.
+    assert {d.notification.id for d in notifier.delivered} == {n.id for n in notifications}
     assert sorted(f.key for f in report.dropped) == sorted([stranger.key, broken.key])
     reasons = " ".join(f.reason for f in report.dropped)
     assert "NotFoundError" in reasons

@@ -32,7 +32,7 @@ def test_every_bad_value_is_reported_at_once() -> None:
                 "KUSTODIA_JWT_SECRET": "short",
             }
         )
-    assert len(refused.value.problems) == 6  # the missing webhook secret too
+    assert len(refused.value.problems) == 10  # every secret production requires, missing, too
 
 
 def test_the_sandbox_starts_with_defaults() -> None:

@@ -115,6 +115,9 @@ async def test_a_crash_between_the_rail_call_and_the_recording_never_pays_twice(
     assert (await world.escrow(escrow.id)).payout(payout.id).status is PayoutStatus.PENDING
     assert len(await world.pending()) == 1
 
+    # The crashed pass still holds the lease: nobody sends the payout until it expires.
+    assert await world.uc.dispatch_payouts.execute() == 0
+    world.later(world.uc.dispatch_payouts.policy.lease)
     assert await world.uc.dispatch_payouts.execute() == 1
     assert await world.uc.dispatch_payouts.execute() == 0
     assert world.sent_keys() == [payout.idempotency_key]

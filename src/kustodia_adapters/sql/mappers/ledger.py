@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from kustodia_adapters.sql.mappers import Row
@@ -40,31 +40,6 @@ def posting_rows(transaction: LedgerTransaction) -> list[dict[str, Any]]:
         }
         for leg, posting in enumerate(transaction.postings, start=1)
     ]
-
-
-def balance_changes(
-    transaction: LedgerTransaction, before: Mapping[Account, int]
-) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The ``ledger_balances`` rows after ``transaction``, and each account's change.
-
-    Rows carry the new signed totals (``before`` plus the legs), which satisfy the table's
-    never-negative check whenever the domain's check passed: an ``INSERT ... ON CONFLICT``
-    checks the proposed row even when it ends up updating. Legs on the same account are summed
-    first, since one statement may change a row only once. Every account posted to gets a row,
-    even when its legs cancel out, as in every adapter.
-    """
-    changes: dict[Account, int] = {}
-    for posting in transaction.postings:
-        changes[posting.account] = changes.get(posting.account, 0) + posting.amount.amount_minor
-    rows = [
-        {
-            "account": account.code,
-            **account_columns(account),
-            "total_minor": before.get(account, 0) + change,
-        }
-        for account, change in sorted(changes.items())
-    ]
-    return rows, {account.code: change for account, change in changes.items()}
 
 
 def posting_of(row: Row) -> Posting:

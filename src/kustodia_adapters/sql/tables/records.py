@@ -39,12 +39,34 @@ outbox_messages = Table(
     Column("payload", DOCUMENT, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("dispatched_at", UtcDateTime),
+    # Leases and retries: a worker's claim holds the row until leased_until; a failed attempt
+    # waits until retry_at; after the last attempt the row is dead (dead_at) until retried.
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("leased_by", Text),
+    Column("leased_until", UtcDateTime),
+    Column("retry_at", UtcDateTime),
+    Column("last_error", Text),
+    Column("dead_at", UtcDateTime),
     Index(
         "ix_outbox_messages_pending",
         "created_at",
         "id",
         postgresql_where=text("dispatched_at IS NULL"),
         sqlite_where=text("dispatched_at IS NULL"),
+    ),
+    Index(
+        "ix_outbox_messages_claimable",
+        "topic",
+        "created_at",
+        "id",
+        postgresql_where=text("dispatched_at IS NULL AND dead_at IS NULL"),
+        sqlite_where=text("dispatched_at IS NULL AND dead_at IS NULL"),
+    ),
+    Index(
+        "ix_outbox_messages_dead",
+        "dead_at",
+        postgresql_where=text("dead_at IS NOT NULL"),
+        sqlite_where=text("dead_at IS NOT NULL"),
     ),
 )
 

@@ -1,4 +1,7 @@
-"""The back office: escrow search and holds, users and KYC, queues, analytics, audit."""
+"""The back office: escrow search and holds, users and KYC, queues, analytics, audit.
+
+Also the outbox's dead letters: messages the worker gave up on, which an admin may retry.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ from kustodia_entrypoints.http.schemas.admin import (
     AuditCheckOut,
     AuditEntryOut,
     AuditPage,
+    DeadLetterList,
+    DeadLetterOut,
     HoldIn,
     KycLevelIn,
     ReissueIn,
@@ -136,6 +141,27 @@ class AdminEscrowController(Controller):
         principal.require_staff()
         deposits = await uc.platform.back_office.reconciliation_queue(principal.id)
         return UnmatchedDepositList(items=[UnmatchedDepositOut.of(d) for d in deposits])
+
+    @get("/outbox/dead", summary="Outbox messages given up on after their last attempt")
+    async def dead_letters(
+        self, principal: PrincipalDep, uc: UseCasesDep, limit: Limit = 100
+    ) -> DeadLetterList:
+        principal.require_admin()
+        dead = await uc.platform.operations.dead_letters(limit)
+        return DeadLetterList(items=[DeadLetterOut.of(d) for d in dead])
+
+    @post(
+        "/outbox/{key:str}/retry",
+        status_code=202,
+        opt={OPT: True},
+        summary="Retry a dead outbox message",
+    )
+    async def retry_dead_letter(
+        self, key: FromPath[str], principal: PrincipalDep, uc: UseCasesDep
+    ) -> None:
+        """The message is pending again, due now, with its attempts counted from zero."""
+        principal.require_admin()
+        await uc.platform.operations.retry_dead_letter(principal.id, key)
 
 
 class AdminUserController(Controller):

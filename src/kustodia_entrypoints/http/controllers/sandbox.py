@@ -10,9 +10,11 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from kustodia_domain.escrow.errors import PayoutStateError
+from kustodia_domain.ports.rail_statement import RailDeposit
 from kustodia_domain.services.record_deposit import RecordDeposit
 from kustodia_domain.services.use_cases import UseCases
 from kustodia_domain.shared.errors import ValidationError
+from kustodia_domain.shared.money import Money
 from kustodia_entrypoints.http.deps import PrincipalDep, ServicesDep, UseCasesDep
 from kustodia_entrypoints.http.idempotency import OPT
 from kustodia_entrypoints.http.schemas.escrows import EscrowOut
@@ -68,19 +70,30 @@ class SandboxController(Controller):
         """Goes through the same use case as the signed webhook."""
         escrow = await uc.escrows.get(principal.viewer, data.escrow_id)
         tracking_key = f"SBX{uuid.uuid4().hex[:16].upper()}"
-        outcome = await uc.platform.rail.deposit(
-            RecordDeposit(
+        sandbox = _controls(services)
+        deposit = RecordDeposit(
+            tracking_key=tracking_key,
+            clabe=escrow.deposit_clabe.value,
+            reference=escrow.reference,
+            amount_minor=int(data.amount),
+            currency=escrow.terms.amount.currency.code,
+            source_clabe=data.sender_clabe or SANDBOX_SOURCE_CLABE,
+            # The fraud rules compare the ordering holder with the payer's verified name.
+            sender_name=data.sender_name or principal.user.full_name,
+            received_at=sandbox.now(),
+        )
+        outcome = await uc.platform.rail.deposit(deposit, source="sandbox")
+        # The simulated rail's statement lists the transfer, whatever the books made of it.
+        sandbox.received(
+            RailDeposit(
                 tracking_key=tracking_key,
-                clabe=escrow.deposit_clabe.value,
-                reference=escrow.reference,
-                amount_minor=int(data.amount),
-                currency=escrow.terms.amount.currency.code,
-                source_clabe=data.sender_clabe or SANDBOX_SOURCE_CLABE,
-                # The fraud rules compare the ordering holder with the payer's verified name.
-                sender_name=data.sender_name or principal.user.full_name,
-                received_at=_controls(services).now(),
-            ),
-            source="sandbox",
+                clabe=deposit.clabe,
+                reference=deposit.reference,
+                amount=Money(
+                    amount_minor=deposit.amount_minor, currency=escrow.terms.amount.currency
+                ),
+                received_at=deposit.received_at,
+            )
         )
         escrow = await uc.escrows.get(principal.viewer, data.escrow_id)
         return SandboxDepositOut(

@@ -9,6 +9,7 @@ import attrs
 from kustodia_domain.audit.chain import AuditEntry
 from kustodia_domain.fraud.alerts import Alert
 from kustodia_domain.identity.model import KycLevel, User
+from kustodia_domain.ports.outbox import DeadLetter
 from kustodia_domain.ports.reconciliation import UnmatchedDeposit
 from kustodia_domain.services.analytics import Analytics
 from kustodia_entrypoints.http.schemas.common import MoneyOut
@@ -165,6 +166,36 @@ class UnmatchedDepositOut:
 @attrs.frozen(kw_only=True)
 class UnmatchedDepositList:
     items: list[UnmatchedDepositOut]
+
+
+@attrs.frozen(kw_only=True)
+class DeadLetterOut:
+    """An outbox message given up on after its last attempt (its payload stays in the store)."""
+
+    key: str
+    topic: str
+    state: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    dead_at: datetime
+
+    @classmethod
+    def of(cls, d: DeadLetter) -> DeadLetterOut:
+        return cls(
+            key=d.message.key,
+            topic=d.message.topic,
+            state=d.state.value,
+            attempts=d.attempts,
+            last_error=d.last_error,
+            created_at=d.message.created_at,
+            dead_at=d.dead_at,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class DeadLetterList:
+    items: list[DeadLetterOut]
 
 
 @attrs.frozen(kw_only=True)

@@ -1,0 +1,128 @@
+"""The app as ``kustodia serve`` composes it: on a migrated SQLite file (or PostgreSQL), sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from litestar.testing import TestClient
+
+from kustodia_entrypoints.bootstrap import migrations
+from kustodia_entrypoints.bootstrap.asgi import app_for
+from kustodia_entrypoints.bootstrap.containers import Application, application_for, close_adapters
+from kustodia_entrypoints.bootstrap.settings import load_settings
+from kustodia_entrypoints.cli.demo_data import DEMO_LOGINS, seed_demo
+from tests.integration.databases import require_postgres, scratch_postgres_database
+
+pytestmark = pytest.mark.http
+
+ANA, LUIS, OPS = DEMO_LOGINS[0], DEMO_LOGINS[1], DEMO_LOGINS[2]
+
+
+def _container(url: str) -> Application:
+    settings = load_settings({"KUSTODIA_ENV": "sandbox", "KUSTODIA_DATABASE_URL": url})
+    return application_for(settings)
+
+
+def _seed(container: Application) -> bool:
+    async def seed() -> bool:
+        try:
+            return await seed_demo(container.use_cases())
+        finally:
+            await close_adapters(container)
+
+    return asyncio.run(seed())
+
+
+def _call(
+    client: TestClient[Any],
+    method: str,
+    path: str,
+    token: str | None = None,
+    *,
+    body: Any = None,
+    status: int = 200,
+) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    content = None if body is None else orjson.dumps(body)
+    reply = client.request(method, path, headers=headers, content=content)
+    assert reply.status_code == status, reply.text
+    return reply.json()
+
+
+def _login(client: TestClient[Any], email: str, password: str) -> str:
+    tokens = _call(client, "POST", "/v1/auth/login", body={"email": email, "password": password})
+    return str(tokens["access_token"])
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.integration),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database: a SQLite file, or a scratch PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'kustodia.db'}"
+        migrations.upgrade(url)
+        yield url
+        return
+    require_postgres()
+    with scratch_postgres_database("serve") as url:
+        migrations.upgrade(url)
+        yield url
+
+
+def test_an_escrow_completes_on_a_sqlite_file_and_survives_a_restart(database_url: str) -> None:
+    first = _container(database_url)
+    assert _seed(first) is True
+    with TestClient(app_for(first), raise_server_exceptions=False) as client:
+        assert _call(client, "GET", "/ready")["checks"]["schema"] == "at head"
+        ana = _login(client, ANA.email, ANA.password)
+        terms = {
+            "kind": "standard", "creator_role": "payer", "counterparty_email": LUIS.email,
+            "amount": 150_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
+            "description": "Laptop",
+        }  # fmt: skip
+        escrow = _call(client, "POST", "/v1/escrows", ana, body=terms, status=201)
+        deposit = {"escrow_id": escrow["id"], "amount": escrow["amount_due"]}
+        funded = _call(client, "POST", "/v1/sandbox/deposits", ana, body=deposit, status=201)
+        assert funded["escrow"]["status"] == "funded"
+        # Three days on: the seller's payout CLABE and the funding are no longer fresh to fraud.
+        _call(client, "POST", "/v1/sandbox/clock/advance", ana, body={"seconds": 3 * 86_400})
+        _call(client, "POST", f"/v1/escrows/{escrow['id']}/approve-release", ana)
+        done = _call(client, "POST", "/v1/sandbox/clock/advance", ana, body={"seconds": 60})
+        assert done["payouts_confirmed"] == 1
+        assert _call(client, "GET", f"/v1/escrows/{escrow['id']}", ana)["status"] == "completed"
+
+    # A new process on the same file: the demo data is not seeded twice, the escrow is there.
+    second = _container(database_url)
+    assert _seed(second) is False
+    with TestClient(app_for(second), raise_server_exceptions=False) as client:
+        luis = _login(client, LUIS.email, LUIS.password)
+        again = _call(client, "GET", f"/v1/escrows/{escrow['id']}", luis)
+        assert again["status"] == "completed"
+        assert [p["status"] for p in again["payouts"]] == ["confirmed"]
+        # Users registered after the restart get deposit CLABEs of their own.
+        newcomer = {"email": "nueva@example.mx", "password": "a-long-password-1", "full_name": "N"}
+        _call(client, "POST", "/v1/auth/register", body=newcomer, status=201)
+        ops = _login(client, OPS.email, OPS.password)
+        assert _call(client, "GET", "/v1/admin/audit/verify", ops)["ok"] is True
+
+
+def test_ready_is_503_until_the_database_is_migrated(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    with TestClient(app_for(_container(url)), raise_server_exceptions=False) as client:
+        reply = client.get("/ready")
+        assert reply.status_code == 503, reply.text
+        assert reply.json()["status"] == "not_ready"
+    migrations.upgrade(url)
+    with TestClient(app_for(_container(url)), raise_server_exceptions=False) as client:
+        assert client.get("/ready").status_code == 200
