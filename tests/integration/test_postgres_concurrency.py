@@ -5,12 +5,14 @@ started together with ``asyncio.gather``. A race is only a race if the contender
 any of them commits (at READ COMMITTED a unit that reads after a commit is simply refused by
 the domain), so each attempt's first unit waits at a :class:`Gate` after its first escrow read
 until every attempt has read (or finished): the worst case, every contender working from the
-same version. Waiting units hold no locks, only their open transaction. In that first round
-exactly one writer may commit; the others must lose with ``ConcurrencyConflictError`` (the
-scheduler reports them skipped). Then each attempt that lost is retried, as a client retries
-a 409 and the rail redelivers a webhook, until the domain accepts or refuses it: the end state
-must hold exactly one settlement, one funding, one recording. The module gets a database of
-its own, emptied before each test.
+same version. Waiting units hold no locks (their reads ran on their own, outside any
+transaction). In that first round exactly one writer may commit; the others must lose with
+``ConcurrencyConflictError`` (the scheduler reports them skipped). Then each attempt that
+lost is retried, as a client retries a 409 and the rail redelivers a webhook, until the
+domain accepts or refuses it: the end state must hold exactly one settlement, one funding,
+one recording. The ledger's own race (balances checked without locks, the table's CHECK as
+the guard) has a test of its own. The module gets a database of its own, emptied before each
+test.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import pytest
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
 from kustodia_adapters.in_memory.risk import AllowAllRiskScreen
 from kustodia_adapters.sql.engine import create_engine
 from kustodia_adapters.sql.escrows import SqlEscrowRepository
@@ -69,6 +70,7 @@ from kustodia_domain.shared.events import DomainEvent
 from kustodia_domain.shared.ids import UserId
 from kustodia_domain.shared.money import MXN
 from kustodia_entrypoints.bootstrap.sql import SqlKustodia, build_sql
+from tests.contract.builders import deposit_into, transfer
 from tests.contract.sql_stores import warm_pool
 from tests.integration.databases import (
     empty_postgres,
@@ -241,7 +243,7 @@ async def engine(concurrency_database: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def world(engine: AsyncEngine) -> World:
-    app = build_sql(engine, policy=POLICY, risk=AllowAllRiskScreen(), rail=InMemoryPaymentRail())
+    app = build_sql(engine, policy=POLICY, risk=AllowAllRiskScreen())
     users = []
     for n, name in enumerate(("payer", "payee", "broker", "admin")):
         role = Role.ADMIN if name == "admin" else Role.USER
@@ -525,6 +527,44 @@ async def test_the_same_deposit_replayed_fifty_times_at_once_is_recorded_once(
     assert totals[Account.rail_cash(MXN)] == command.amount_minor
     assert funded.state is (EscrowState.FUNDED if matched else EscrowState.AWAITING_FUNDS)
     assert_balanced(funded, totals)
+
+
+# ---------------------------------------------------------------- the ledger
+async def test_two_units_that_together_would_overdraw_an_account_write_one(
+    engine: AsyncEngine,
+) -> None:
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.ledger.post(deposit_into("esc_1", 10_000, key="dep-1"))
+        await uow.commit()
+    custody = Account.custody("esc_1", MXN)
+    gate = Gate(2)
+
+    async def draw(n: int) -> object:
+        _ARRIVAL.set(_Arrival())
+        try:
+            async with SqlUnitOfWork(engine) as uow:
+                # Each unit checks the balance (6,000 of 10,000 is fine) before either writes.
+                drawn = transfer(custody, Account.payable(f"usr_{n}", MXN), 6_000, key=f"pay-{n}")
+                await uow.ledger.post(drawn)
+                await gate.after_first_read()
+                await uow.commit()
+        except KustodiaError as refused:
+            return refused
+        finally:
+            gate.leave()
+        return None
+
+    outcomes = await asyncio.gather(draw(1), draw(2))
+
+    # The balances are read without locks; the table's never-negative CHECK refuses the
+    # second write, and the unit writes nothing.
+    assert sum(outcome is None for outcome in outcomes) == 1
+    assert sum(isinstance(outcome, ConcurrencyConflictError) for outcome in outcomes) == 1
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.ledger.balance(custody) == 4_000
+        assert len(await uow.ledger.transactions_for_escrow("esc_1")) == 1
+        totals = await uow.ledger.signed_totals()
+    assert sum(totals.values()) == 0
 
 
 # ---------------------------------------------------------------- payouts

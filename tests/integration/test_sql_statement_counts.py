@@ -1,7 +1,9 @@
 """Statements per operation: each is a round trip to PostgreSQL, so their number is pinned here.
 
-Counted up to and including the commit, which sends the rows queued for write-behind: on
-PostgreSQL in one statement, on SQLite (in process, no round trips) one per table.
+Counted up to and including the commit, which sends the writes queued for write-behind: on
+PostgreSQL in one statement (with the escrow's own row), on SQLite (in process, no round trips)
+one per table. On PostgreSQL a unit that writes only at its commit also sends no ``BEGIN`` nor
+``COMMIT``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.persistence import persist_escrow
 from kustodia_domain.shared.money import MXN
-from tests.contract.builders import T0, deposit_into, directory, escrow, fund, transfer
+from tests.contract.builders import (
+    T0,
+    deposit_into,
+    directory,
+    escrow,
+    fund,
+    postings_of,
+    transfer,
+    user,
+)
 
 
 @contextmanager
@@ -57,7 +68,8 @@ async def test_a_ledger_transaction_is_two_statements_on_postgres_and_a_replay_o
     release = transfer(
         Account.custody("esc_1", MXN), Account.payable("usr_1", MXN), 10_000, key="r"
     )
-    # Read and lock the balances; then the flush. SQLite: claim, postings, balances apart.
+    # Read the balances drawn down and the key; then the flush. SQLite: the key, the postings
+    # and the balances apart.
     new = 2 if _on_postgres(sql_engine) else 4
 
     assert await _count(sql_engine, lambda uow: uow.ledger.post(deposit)) == new
@@ -95,7 +107,40 @@ async def test_a_release_sends_every_row_it_only_inserts_in_one_statement(
         loaded.approve_release(loaded.payer_id, T0, directory(loaded))
         await persist_escrow(uow, loaded, ids)
 
-    # get (with the parties' users); UPDATE escrows with the read and lock of the balances;
-    # the flush: payouts, settlement, the ledger transaction, outbox messages, notifications
-    # and events together. SQLite sends the UPDATE and each table apart.
+    # get (with the parties' users); the ledger's read; the flush: the escrow's UPDATE, its
+    # payouts and settlement, the ledger transaction, outbox messages, notifications and events
+    # together. SQLite sends the UPDATE and each table apart.
     assert await _count(sql_engine, release) == (3 if _on_postgres(sql_engine) else 11)
+
+
+async def _in_transaction(uow: SqlUnitOfWork) -> bool:
+    """Whether the unit's connection is inside a transaction, as the driver sees it."""
+    current = uow._current()
+    raw: Any = (await current.connection.get_raw_connection()).driver_connection
+    if current.dialect.name == "postgresql":
+        return bool(raw.is_in_transaction())
+    return bool(raw.in_transaction)
+
+
+async def test_a_unit_writing_only_at_its_commit_opens_no_transaction_on_postgres(
+    sql_engine: AsyncEngine,
+) -> None:
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await uow.escrows.add(escrow())
+        await uow.commit()
+
+    async with SqlUnitOfWork(sql_engine) as uow:
+        loaded = await uow.escrows.get("esc_1")
+        for transaction in postings_of(fund(loaded)):
+            await uow.ledger.post(transaction)
+        await uow.escrows.save(loaded)
+        # PostgreSQL: the reads ran on their own and the writes wait for the commit, which
+        # sends them as one statement. SQLite: one snapshot from the first read (dialects.py).
+        assert await _in_transaction(uow) is not _on_postgres(sql_engine)
+        await uow.commit()
+
+    async with SqlUnitOfWork(sql_engine) as uow:
+        assert (await uow.escrows.get("esc_1")).version == 2
+        # A write before the commit opens the transaction the rest of the unit runs in.
+        await uow.users.add(user())
+        assert await _in_transaction(uow)

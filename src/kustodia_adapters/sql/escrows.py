@@ -29,11 +29,11 @@ _IN_CUSTODY = tuple(sorted(state.value for state in CUSTODY))
 
 
 class SqlEscrowRepository(EscrowRepository):
-    """Reads are one statement; writes go out with the unit's next statement (write-behind).
+    """Reads are one statement; writes wait for the unit's flush (write-behind).
 
     ``save`` is the optimistic ``UPDATE ... WHERE version = :read_at``; the child rows it
     queues are computed against the exact version it replaces. On PostgreSQL the escrow's own
-    row waits too, and rides along with the ledger's read or the flush
+    row waits too, and goes out in the flush's single statement
     (:mod:`kustodia_adapters.sql.write_behind`); on SQLite it is written at the call. A save
     from a version older than one this unit already read or wrote is refused at the call.
     Reads of the escrow tables send whatever waits for them first.

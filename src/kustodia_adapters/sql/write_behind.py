@@ -56,7 +56,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.selectable import CTE, TableValuedAlias
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from kustodia_adapters.sql.mappers.ledger import account_columns, posting_rows
 from kustodia_adapters.sql.tables import (
@@ -302,13 +302,14 @@ def _is_document(column: Column[Any]) -> bool:
     return isinstance(column.type, JSON)
 
 
-class _BoundAsIs(ARRAY[Any]):
-    """A one-dimensional array the driver binds as given.
+class _BoundAsIs(TypeDecorator[list[Any]]):
+    """A one-dimensional ``ARRAY`` of the given item type that the driver binds as given.
 
     :func:`_arrays` already converted its items (documents to JSON text, instants checked
     and in UTC), so SQLAlchemy's per-item processing (a copy of every array) is skipped.
     """
 
+    impl = ARRAY
     cache_ok = True
 
     def bind_processor(self, dialect: Dialect) -> None:
