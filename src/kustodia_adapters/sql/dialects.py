@@ -60,11 +60,11 @@ class SqlDialect(ABC):
         """``query`` locking the rows it reads until the transaction ends, where that is needed."""
 
     @abstractmethod
-    def is_lost_race(self, error: DBAPIError) -> bool:
+    def is_lost_race(self, error: Exception) -> bool:
         """Whether ``error`` means a concurrent transaction won; retrying may succeed."""
 
     @abstractmethod
-    def unique_violation_table(self, error: DBAPIError) -> str | None:
+    def unique_violation_table(self, error: Exception) -> str | None:
         """The table whose unique constraint ``error`` violated ("" if unnamed), else ``None``."""
 
     @abstractmethod
@@ -84,19 +84,17 @@ class PostgresDialect(SqlDialect):
     def lock_for_update(self, query: Select[Any]) -> Select[Any]:
         return query.with_for_update()
 
-    def is_lost_race(self, error: DBAPIError) -> bool:
-        state = _sqlstate(error)
+    def is_lost_race(self, error: Exception) -> bool:
+        state, cause = _asyncpg_error(error)
         if state == _PG_CHECK_VIOLATION:
-            # SQLAlchemy's asyncpg adapter keeps asyncpg's own exception as the cause.
-            cause = error.orig.__cause__ if error.orig else None
             return getattr(cause, "constraint_name", None) == _OVERDRAWN
         return state in _PG_LOST_RACE
 
-    def unique_violation_table(self, error: DBAPIError) -> str | None:
-        if _sqlstate(error) != _PG_UNIQUE_VIOLATION:
+    def unique_violation_table(self, error: Exception) -> str | None:
+        state, cause = _asyncpg_error(error)
+        if state != _PG_UNIQUE_VIOLATION:
             return None
-        # SQLAlchemy's asyncpg adapter keeps asyncpg's own exception as the cause.
-        table = getattr(error.orig.__cause__, "table_name", None) if error.orig else None
+        table = getattr(cause, "table_name", None)
         return table if isinstance(table, str) else ""
 
     def configure(self, engine: AsyncEngine) -> None:
@@ -118,11 +116,13 @@ class SqliteDialect(SqlDialect):
         # stale by then fails with SQLITE_BUSY instead of writing over a newer commit.
         return query
 
-    def is_lost_race(self, error: DBAPIError) -> bool:
+    def is_lost_race(self, error: Exception) -> bool:
+        if not isinstance(error, DBAPIError):
+            return False
         name = getattr(error.orig, "sqlite_errorname", "")
         return isinstance(name, str) and name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
 
-    def unique_violation_table(self, error: DBAPIError) -> str | None:
+    def unique_violation_table(self, error: Exception) -> str | None:
         if not isinstance(error, IntegrityError):
             return None
         if getattr(error.orig, "sqlite_errorname", "") not in _SQLITE_UNIQUE:
@@ -136,9 +136,18 @@ class SqliteDialect(SqlDialect):
         event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
 
 
-def _sqlstate(error: DBAPIError) -> str | None:
-    state = getattr(error.orig, "sqlstate", None)
-    return state if isinstance(state, str) else None
+def _asyncpg_error(error: Exception) -> tuple[str | None, object]:
+    """The SQLSTATE of ``error`` and asyncpg's own exception (which names the constraint).
+
+    ``error`` is asyncpg's exception itself (a statement sent without SQLAlchemy) or
+    SQLAlchemy's ``DBAPIError``, whose adapter keeps asyncpg's exception as its cause.
+    """
+    if isinstance(error, DBAPIError):
+        state = getattr(error.orig, "sqlstate", None)
+        cause = error.orig.__cause__ if error.orig else None
+    else:
+        state, cause = getattr(error, "sqlstate", None), error
+    return (state if isinstance(state, str) else None), cause
 
 
 def _prepare_sqlite_connection(dbapi_connection: Any, _record: object) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy.exc import DBAPIError
-
 from kustodia_adapters.sql.dialects import SqlDialect
 from kustodia_domain.shared.errors import (
     ConcurrencyConflictError,
@@ -31,8 +29,12 @@ was taken by a concurrent unit.
 """
 
 
-def storage_error(error: DBAPIError, dialect: SqlDialect) -> KustodiaError | None:
-    """The port-level error ``error`` stands for, or ``None`` if it is not a known refusal."""
+def storage_error(error: Exception, dialect: SqlDialect) -> KustodiaError | None:
+    """The port-level error ``error`` stands for, or ``None`` if it is not a known refusal.
+
+    ``error`` is SQLAlchemy's ``DBAPIError``, or asyncpg's own error from a statement sent
+    without SQLAlchemy (:mod:`kustodia_adapters.sql.direct`).
+    """
     if dialect.is_lost_race(error):
         return ConcurrencyConflictError(
             "a concurrent transaction changed the same data first; nothing was written"

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, or_, select
 
+from kustodia_adapters.sql.direct import DirectStatement
 from kustodia_adapters.sql.escrow_children import (
     queue_new_children,
     queue_participants,
@@ -101,7 +102,7 @@ class SqlEscrowRepository(EscrowRepository):
         if transaction.pending.holds(*tables):
             await flush(transaction)
 
-    async def _with_parties(self, query: Select[Any], value: str) -> Escrow | None:
+    async def _with_parties(self, query: DirectStatement, value: str) -> Escrow | None:
         """One escrow, and the ``users`` rows of its parties for ``users.get`` in this unit.
 
         The use cases that read an escrow go on to read its payee's and brokers' payout
@@ -110,7 +111,7 @@ class SqlEscrowRepository(EscrowRepository):
         """
         await self._flush_if_pending(escrows)
         transaction = self._transaction()
-        rows = (await transaction.execute(query, {"value": value})).mappings().all()
+        rows = await transaction.fetch(query, {"value": value})
         if not rows:
             return None
         for row in rows:
@@ -145,8 +146,8 @@ def _with_parties(where: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-_BY_ID: Final = _with_parties(escrows.c.id == bindparam("value"))
-_BY_REFERENCE: Final = _with_parties(escrows.c.reference == bindparam("value"))
+_BY_ID: Final = DirectStatement(_with_parties(escrows.c.id == bindparam("value")))
+_BY_REFERENCE: Final = DirectStatement(_with_parties(escrows.c.reference == bindparam("value")))
 _BY_PAYOUT: Final = (
     select(escrows)
     .join(escrow_payouts, escrow_payouts.c.escrow_id == escrows.c.id)

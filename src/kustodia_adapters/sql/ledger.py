@@ -22,12 +22,15 @@ stand behind that code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import ColumnElement, Text, any_, bindparam, literal, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from kustodia_adapters.sql.direct import DirectStatement
+from kustodia_adapters.sql.mappers import Row
 from kustodia_adapters.sql.mappers.ledger import account_of, posting_of, transactions_of
 from kustodia_adapters.sql.session import CurrentTransaction, SqlTransaction
 from kustodia_adapters.sql.tables import ledger_balances, ledger_postings, ledger_transactions
@@ -95,11 +98,11 @@ class SqlLedger(Ledger):
         return current
 
 
-def _read_statement() -> Any:
-    """The balances named by ``codes`` and the postings stored under ``key``, in one statement.
+def _read_statement(named: ColumnElement[bool]) -> Any:
+    """The balances ``named`` selects and the postings stored under ``key``, in one statement.
 
-    Built once, with ``codes`` (expanding) and ``key`` bound at execution: a statement built
-    per call costs more Python time than its round trip.
+    Built once, with ``codes`` and ``key`` bound at execution: a statement built per call costs
+    more Python time than its round trip.
     """
     balances = select(
         literal("balance").label("source"),
@@ -107,7 +110,7 @@ def _read_statement() -> Any:
         _balances.account_owner,
         _balances.currency,
         _balances.total_minor.label("amount_minor"),
-    ).where(_balances.account.in_(bindparam("codes", expanding=True)))
+    ).where(named)
     stored = (
         select(
             literal("posting").label("source"),
@@ -122,7 +125,12 @@ def _read_statement() -> Any:
     return union_all(balances, stored)
 
 
-_READ: Final = _read_statement()
+_READ: Final = _read_statement(_balances.account.in_(bindparam("codes", expanding=True)))
+"""SQLite: ``IN`` with one parameter per code, rendered per call."""
+_READ_ANY: Final = DirectStatement(
+    _read_statement(_balances.account == any_(bindparam("codes", type_=ARRAY(Text()))))
+)
+"""PostgreSQL: one array parameter, so the text never changes (see ``direct``)."""
 _BALANCE: Final = select(_balances.total_minor).where(_balances.account == bindparam("account"))
 _ESCROW_TRANSACTIONS: Final = (
     select(ledger_transactions, ledger_postings)
@@ -143,7 +151,11 @@ async def _read_for_posting(
     parameters = {"codes": codes, "key": transaction.key}
     balances: dict[Account, int] = {}
     existing: list[Posting] = []
-    for row in (await current.execute(_READ, parameters)).mappings():
+    if current.dialect.writes_in_one_statement:
+        rows: Iterable[Row] = await current.fetch(_READ_ANY, parameters)
+    else:
+        rows = (await current.execute(_READ, parameters)).mappings()
+    for row in rows:
         if row["source"] == "balance":
             balances[account_of(row)] = row["amount_minor"]
         else:

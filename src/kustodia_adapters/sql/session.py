@@ -6,6 +6,10 @@ run on their own and ``BEGIN`` is not a round trip of its own. A unit whose writ
 for the commit sends them as one statement (:mod:`kustodia_adapters.sql.write_behind`), atomic
 on its own, and needs no ``BEGIN`` nor ``COMMIT`` at all. The first statement that writes
 before the commit, or that locks rows, opens the transaction the rest of the unit runs in.
+
+Outside that transaction, the hot statements of the adapters (:class:`DirectStatement`) go
+straight through asyncpg, and SQLAlchemy's connection is only switched to autocommit when a
+statement is executed through it.
 """
 
 from __future__ import annotations
@@ -13,15 +17,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import asyncpg
 import attrs
 from sqlalchemy import CompoundSelect, CursorResult, Executable, Select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kustodia_adapters.sql.dialects import SqlDialect, dialect_named
+from kustodia_adapters.sql.direct import DirectStatement
 from kustodia_adapters.sql.errors import storage_error
 from kustodia_adapters.sql.footprints import EscrowFootprint
 from kustodia_adapters.sql.write_behind import PendingWrites
+from kustodia_domain.shared.errors import KustodiaError
 
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
@@ -52,6 +59,10 @@ class SqlTransaction:
     parties_read: dict[str, dict[str, Any]] = attrs.field(init=False, factory=dict)
     pending: PendingWrites = attrs.field(init=False, factory=PendingWrites)
     failed: bool = attrs.field(init=False, default=False)
+    _autocommit: bool = attrs.field(init=False, default=False)
+    """Whether SQLAlchemy's connection is switched to autocommit (done at its first use)."""
+    _driver: Any = attrs.field(init=False, default=None)
+    """asyncpg's connection under ``connection``, once a direct statement needed it."""
 
     def __attrs_post_init__(self) -> None:
         self.dialect = dialect_named(self.connection.dialect.name)
@@ -59,19 +70,20 @@ class SqlTransaction:
     async def autocommit(self) -> None:
         """Run the next statements on their own, until :meth:`begin` (``deferred_begin`` only)."""
         if self.deferred_begin:
-            _ = await self.connection.execution_options(isolation_level="AUTOCOMMIT")
             self.in_transaction = False
 
     async def begin(self) -> None:
         """Open the transaction the rest of the unit runs in (its next statement sends BEGIN)."""
         if not self.deferred_begin or self.in_transaction:
             return
-        # Close SQLAlchemy's own bookkeeping of the autocommit statements (nothing is sent),
-        # then go back to the engine's isolation level: the next statement begins.
-        await self.connection.commit()
-        _ = await self.connection.execution_options(
-            isolation_level=self.connection.default_isolation_level
-        )
+        if self._autocommit:
+            # Close SQLAlchemy's own bookkeeping of the autocommit statements (nothing is
+            # sent), then go back to the engine's isolation level: the next statement begins.
+            await self.connection.commit()
+            _ = await self.connection.execution_options(
+                isolation_level=self.connection.default_isolation_level
+            )
+            self._autocommit = False
         self.in_transaction = True
 
     async def execute(
@@ -92,14 +104,48 @@ class SqlTransaction:
 
     async def send(self, statement: Executable, parameters: Parameters = None) -> CursorResult[Any]:
         """Like :meth:`execute`, in whatever mode the connection is (for write-behind)."""
+        if self.deferred_begin and not self.in_transaction and not self._autocommit:
+            _ = await self.connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._autocommit = True
         try:
             return await self.connection.execute(statement, parameters)
         except DBAPIError as error:
-            self.failed = True
-            translated = storage_error(error, self.dialect)
+            translated = self._refused(error)
             if translated is None:
                 raise
             raise translated from error
+
+    async def fetch(
+        self, statement: DirectStatement, parameters: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The rows of a hot statement, as :meth:`send` would return their mappings.
+
+        On PostgreSQL outside the unit's transaction the statement goes straight through
+        asyncpg (see :mod:`kustodia_adapters.sql.direct`); otherwise through SQLAlchemy.
+
+        Raises:
+            ConflictError, ConcurrencyConflictError: as :meth:`execute`.
+        """
+        if not self.deferred_begin or self.in_transaction:
+            result = await self.send(statement.statement, parameters)
+            return [dict(row) for row in result.mappings()]
+        driver = self._driver
+        if driver is None:
+            raw = await self.connection.get_raw_connection()
+            driver = self._driver = raw.driver_connection
+        try:
+            records = await driver.fetch(statement.sql, *statement.arguments(parameters))
+        except asyncpg.PostgresError as error:
+            translated = self._refused(error)
+            if translated is None:
+                raise
+            raise translated from error
+        return statement.rows(records)
+
+    def _refused(self, error: Exception) -> KustodiaError | None:
+        """The port error a database refusal stands for, or ``None``; the unit has failed."""
+        self.failed = True
+        return storage_error(error, self.dialect)
 
 
 def _writes_or_locks(statement: Executable) -> bool:

@@ -58,6 +58,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.selectable import CTE, TableValuedAlias
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from kustodia_adapters.sql.direct import DirectStatement
 from kustodia_adapters.sql.mappers.ledger import account_columns, posting_rows
 from kustodia_adapters.sql.tables import (
     escrow_deposits,
@@ -356,7 +357,7 @@ _OUTBOX: Final = "outbox"
 @functools.cache
 def _one_statement(
     parts: frozenset[str], update: tuple[Table, tuple[str, ...]] | None
-) -> Select[Any]:
+) -> DirectStatement:
     """The pending writes of ``parts`` in one statement: data-modifying CTEs, one per table.
 
     ``parts`` names the plain-insert tables that have rows, ``"outbox"`` and ``"ledger"``, and
@@ -393,9 +394,8 @@ def _one_statement(
         claimed = _claimed(guarded)
         written += _ledger_rows(claimed)
     # The update first: the escrow's row is locked before any balance, in every unit.
-    return select(_count(updated).label("updated"), _count(claimed).label("claimed")).add_cte(
-        *written
-    )
+    counts = select(_count(updated).label("updated"), _count(claimed).label("claimed"))
+    return DirectStatement(counts.add_cte(*written))
 
 
 def _count(rows: CTE | None) -> Any:
@@ -530,7 +530,7 @@ async def _flush_in_one_statement(
         shape = (update.table, update.columns)
         parameters |= update.parameters
     statement = _one_statement(frozenset(parts), shape)
-    row = (await transaction.send(statement, parameters)).one()
-    if update is not None and row.updated != 1:
+    (row,) = await transaction.fetch(statement, parameters)
+    if update is not None and row["updated"] != 1:
         return True, False
-    return row.claimed == len(pending.posts), True
+    return row["claimed"] == len(pending.posts), True

@@ -7,7 +7,8 @@ own constructors, so attrs validators run on the way in and a loaded object shar
 nothing. Pending events are never stored.
 """
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from sqlalchemy import RowMapping
 
@@ -16,5 +17,5 @@ from kustodia_adapters.serialization import make_converter
 CONVERTER: Final = make_converter()
 """Built once: a converter is immutable after set-up and costly to build per call."""
 
-Row = RowMapping
-"""A result row read by column name."""
+Row = RowMapping | Mapping[str, Any]
+"""A result row read by column name (SQLAlchemy's ``RowMapping``, or a ``dict`` of one)."""
