@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from abc import ABC, abstractmethod
 
 import pytest
 
 from kustodia_adapters.in_memory.blobs import InMemoryBlobStore
+from kustodia_domain.disputes.model import MAX_EVIDENCE_BYTES
 from kustodia_domain.ports.blobs import BlobStore
 from kustodia_domain.shared.errors import NotFoundError
 
 PDF = b"%PDF-1.7 receipt of the laptop"
+EVERY_BYTE = bytes(range(256))
+"""Binary content: NUL, bytes above 0x7F and invalid UTF-8 must come back unchanged."""
 
 
 class BlobStoreContract(ABC):
@@ -40,6 +44,40 @@ class BlobStoreContract(ABC):
     async def test_an_unknown_key_is_not_found(self, blobs: BlobStore) -> None:
         with pytest.raises(NotFoundError):
             await blobs.get(hashlib.sha256(b"never stored").hexdigest())
+        with pytest.raises(NotFoundError):
+            await blobs.get("not-a-sha256")
+
+    async def test_binary_content_reads_back_byte_for_byte(self, blobs: BlobStore) -> None:
+        stored = await blobs.put(EVERY_BYTE, "image/png")
+
+        assert await blobs.get(stored.key) == EVERY_BYTE
+        assert stored.size_bytes == len(EVERY_BYTE)
+
+    async def test_the_largest_evidence_file_is_stored_whole(self, blobs: BlobStore) -> None:
+        largest = EVERY_BYTE * (MAX_EVIDENCE_BYTES // len(EVERY_BYTE))
+
+        stored = await blobs.put(largest, "application/pdf")
+
+        assert stored.size_bytes == MAX_EVIDENCE_BYTES
+        assert await blobs.get(stored.key) == largest
+
+    async def test_storing_again_under_another_content_type_rewrites_nothing(
+        self, blobs: BlobStore
+    ) -> None:
+        stored = await blobs.put(PDF, "application/pdf")
+
+        again = await blobs.put(PDF, "image/jpeg")
+
+        assert again == stored
+        assert await blobs.get(stored.key) == PDF
+
+    async def test_concurrent_puts_of_the_same_bytes_all_succeed_with_one_key(
+        self, blobs: BlobStore
+    ) -> None:
+        stored = await asyncio.gather(*(blobs.put(PDF, "application/pdf") for _ in range(5)))
+
+        assert {s.key for s in stored} == {hashlib.sha256(PDF).hexdigest()}
+        assert await blobs.get(stored[0].key) == PDF
 
 
 class TestInMemoryBlobStore(BlobStoreContract):

@@ -15,7 +15,7 @@ from kustodia_domain.ports.kyc import (
     KycSessions,
     KycStatus,
 )
-from kustodia_domain.shared.errors import NotFoundError
+from kustodia_domain.shared.errors import ConflictError, NotFoundError
 
 SANDBOX_KYC_URL = "https://sandbox.kustodia.mx/kyc"
 
@@ -53,6 +53,8 @@ class InMemoryKycSessions(KycSessions):
         self._records: dict[str, KycSessionRecord] = {}
 
     async def add(self, record: KycSessionRecord) -> None:
+        if record.session_id in self._records:
+            raise ConflictError(f"kyc session {record.session_id} is stored already")
         self._records[record.session_id] = record
 
     async def get(self, session_id: str) -> KycSessionRecord | None:

@@ -1,8 +1,4 @@
-"""The queue of reconciliation differences in a dict, keyed by kind and subject.
-
-It is also what the SQL compositions use for now: the SQL adapter of ``ReconciliationQueue`` is
-pending, so there the differences found last only as long as the process.
-"""
+"""The queue of reconciliation differences in a dict, keyed by kind and subject."""
 
 from __future__ import annotations
 
@@ -39,11 +35,12 @@ class InMemoryReconciliationQueue(ReconciliationQueue):
         return sorted(open_, key=lambda d: (d.found_at, d.key))
 
     async def resolve(self, key: str, at: datetime) -> ReconciliationDifference:
+        resolved_at = ensure_utc(at)
         async with self._lock:
             stored = self._differences.get(key)
             if stored is None:
                 raise NotFoundError("reconciliation difference", key)
             if stored.resolved_at is None:
-                stored = attrs.evolve(stored, resolved_at=ensure_utc(at))
+                stored = attrs.evolve(stored, resolved_at=resolved_at)
                 self._differences[key] = stored
             return stored

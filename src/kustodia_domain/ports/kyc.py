@@ -71,7 +71,12 @@ class KycSessions(Protocol):
 
     @abstractmethod
     async def add(self, record: KycSessionRecord) -> None:
-        """Store a newly opened (pending) session."""
+        """Store a newly opened (pending) session.
+
+        Raises:
+            ConflictError: a session with this id is stored already; it is kept as it was, since
+                replacing a settled session by a pending one would let it be settled twice.
+        """
 
     @abstractmethod
     async def get(self, session_id: str) -> KycSessionRecord | None:

@@ -79,6 +79,9 @@ class ReconciliationQueue(Protocol):
     async def resolve(self, key: str, at: datetime) -> ReconciliationDifference:
         """Mark the difference ``key`` resolved at ``at`` (idempotent).
 
+        A difference resolved already keeps its first resolution time, and is returned as stored.
+
         Raises:
+            ValidationError: ``at`` has no time zone.
             NotFoundError: no difference has that key.
         """

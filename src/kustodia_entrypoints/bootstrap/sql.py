@@ -2,22 +2,24 @@
 
 Every store is a SQL adapter on one engine: the unit of work's repositories (users, escrows,
 disputes, the ledger, events, outbox, notifications, unmatched deposits), the party history,
-support tickets, the audit trail, credentials, idempotency keys, webhook receipts, the back
-office's reads and the fraud engine's stores (history, profiles, lists, alerts, overrides). The
-rule engine reads the same history, profile and list stores the use cases write.
+support tickets, the audit trail, credentials, idempotency keys, webhook receipts, evidence
+blobs, KYC sessions, the queue of reconciliation differences, the back office's reads and the
+fraud engine's stores (history, profiles, lists, alerts, overrides). The rule engine reads the
+same history, profile and list stores the use cases write.
 
-What has no SQL adapter yet runs in process: evidence blobs, the queue of reconciliation
-differences (see ``InMemoryReconciliationQueue``) and the KYC sessions opened with the sandbox
-KYC provider; the yield rate is fixed. The payment rail and its statement are given: the
-sandbox rail unless the caller passes the provider's.
+What is not a store runs in process: the sandbox KYC provider (the sessions the platform opened
+are stored, but the sandbox's own record of them, which its approve and reject endpoints settle,
+lasts only as long as the process), and the fixed yield rate. The payment rail and its
+statement are given: the sandbox rail unless the caller passes the provider's.
 
 **SQLite** allows one writer, and a transaction that has read cannot write once another
 connection committed a write after its read began. The rule engine appends to its history, and
 may save an alert or list an identifier, *while* the use case's unit of work is open, each in a
 transaction of its own: on SQLite that write would make the unit's own write fail. So on SQLite
 the risk history, the alerts and the lists stay in process (the sandbox's fraud history starts
-afresh at each start); party profiles and overrides, written outside units of work, are stored.
-PostgreSQL stores all of them.
+afresh at each start). Party profiles, overrides, evidence blobs, KYC sessions and
+reconciliation differences are written only between units of work, never during one: SQLite
+stores them too. PostgreSQL stores all of them.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kustodia_adapters.email import ConsoleNotifier, drops_message
-from kustodia_adapters.in_memory.blobs import InMemoryBlobStore
 from kustodia_adapters.in_memory.clock import FixedClock
 from kustodia_adapters.in_memory.credentials import TokenSecretSource
 from kustodia_adapters.in_memory.fraud import (
@@ -38,10 +39,9 @@ from kustodia_adapters.in_memory.fraud import (
     InMemoryRiskLists,
 )
 from kustodia_adapters.in_memory.ids import UuidIdGenerator
-from kustodia_adapters.in_memory.kyc import InMemoryKycSessions, SandboxKycProvider
+from kustodia_adapters.in_memory.kyc import SandboxKycProvider
 from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
 from kustodia_adapters.in_memory.rail_statement import InMemoryRailStatement
-from kustodia_adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
 from kustodia_adapters.in_memory.yield_rate import FixedYieldRate
 from kustodia_adapters.sql.engine import create_engine
 from kustodia_adapters.sql.fraud.alerts import SqlAlertRepository
@@ -52,8 +52,11 @@ from kustodia_adapters.sql.fraud.profiles import SqlPartyProfiles
 from kustodia_adapters.sql.history import SqlPartyHistoryReader
 from kustodia_adapters.sql.platform.audit import SqlAuditTrail
 from kustodia_adapters.sql.platform.back_office import SqlBackOfficeReads
+from kustodia_adapters.sql.platform.blobs import SqlBlobStore
 from kustodia_adapters.sql.platform.credentials import SqlCredentialStore
 from kustodia_adapters.sql.platform.idempotency import SqlIdempotencyStore
+from kustodia_adapters.sql.platform.kyc import SqlKycSessions
+from kustodia_adapters.sql.platform.reconciliation_queue import SqlReconciliationQueue
 from kustodia_adapters.sql.platform.tickets import SqlTicketRepository
 from kustodia_adapters.sql.platform.webhooks import SqlWebhookReceipts
 from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
@@ -149,7 +152,7 @@ def sql_ports(
         risk=risk or rule_engine(history, profiles, lists),
         assessor=assessor or PolicyDisputeAssessor(),
         history=SqlPartyHistoryReader(engine),
-        blobs=InMemoryBlobStore(),
+        blobs=SqlBlobStore(engine),
         rates=FixedYieldRate(),
         policy=policy or PlatformPolicy(),
         tickets=SqlTicketRepository(engine),
@@ -160,7 +163,7 @@ def sql_ports(
         idempotency=SqlIdempotencyStore(engine),
         webhook_receipts=SqlWebhookReceipts(engine),
         kyc=SandboxKycProvider(),
-        kyc_sessions=InMemoryKycSessions(),
+        kyc_sessions=SqlKycSessions(engine),
         back_office=SqlBackOfficeReads(engine),
         alerts=alerts,
         overrides=SqlOverrideRepository(engine),
@@ -169,7 +172,7 @@ def sql_ports(
         notifier=notifier or ConsoleNotifier(),
         email_is_permanent=drops_message,
         statement=statement,
-        reconciliation=InMemoryReconciliationQueue(),
+        reconciliation=SqlReconciliationQueue(engine),
     )
 
 

@@ -1,9 +1,10 @@
-"""Tables of the platform's stores: tickets, the audit chain, credentials, replay protection.
+"""Tables of the platform's stores, none of which belongs to the unit of work.
 
-None of them belongs to the unit of work: each store runs its own short transaction. The audit
-entries are append-only (triggers created by the migration refuse UPDATE and DELETE, and on
-PostgreSQL TRUNCATE); ``audit_chain_lock`` is the one row every append locks first, so appends
-queue and the chain never forks.
+Tickets, the audit chain, credentials, replay protection (idempotency keys, webhook receipts),
+evidence blobs, KYC sessions and the queue of reconciliation differences: each store runs its
+own short transaction. The audit entries are append-only (triggers created by the migration
+refuse UPDATE and DELETE, and on PostgreSQL TRUNCATE); ``audit_chain_lock`` is the one row every
+append locks first, so appends queue and the chain never forks.
 """
 
 from __future__ import annotations
@@ -18,14 +19,21 @@ from sqlalchemy import (
     SmallInteger,
     Table,
     Text,
+    text,
 )
 
 from kustodia_adapters.sql.tables.base import metadata, one_of
 from kustodia_adapters.sql.types import DOCUMENT, UtcDateTime
 from kustodia_domain.audit.chain import GENESIS_HASH
+from kustodia_domain.identity.model import KycLevel
+from kustodia_domain.ports.kyc import KycStatus
+from kustodia_domain.ports.reconciliation_queue import DifferenceKind
 from kustodia_domain.support.model import TicketStatus
 
 TICKET_STATUSES = tuple(status.value for status in TicketStatus)
+KYC_LEVELS = tuple(level.value for level in KycLevel)
+KYC_STATUSES = tuple(status.value for status in KycStatus)
+DIFFERENCE_KINDS = tuple(kind.value for kind in DifferenceKind)
 
 tickets = Table(
     "tickets",
@@ -130,4 +138,81 @@ webhook_receipts = Table(
     # The primary key is the replay protection: a signature is accepted once.
     Column("key", Text, primary_key=True),
     Column("first_seen_at", UtcDateTime, nullable=False),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    # Content-addressed: the key is the SHA-256 (hex) of the content, so the primary key is
+    # also the de-duplication, and a row once written is never rewritten.
+    Column("sha256", Text, primary_key=True),
+    # As given with the first copy stored; the same bytes stored again keep it.
+    Column("content_type", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    CheckConstraint("length(sha256) = 64", name="key_is_sha256"),
+)
+
+kyc_sessions = Table(
+    "kyc_sessions",
+    metadata,
+    # The provider's session id: its verdict names the session, and it is looked up by it.
+    Column("session_id", Text, primary_key=True),
+    Column("user_id", Text, nullable=False),
+    Column("target_level", Text, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("verified_level", Text),
+    Column("reasons", DOCUMENT, nullable=False),
+    Column("settled_at", UtcDateTime),
+    CheckConstraint(one_of("target_level", KYC_LEVELS), name="target_level_known"),
+    CheckConstraint(one_of("status", KYC_STATUSES), name="status_known"),
+    CheckConstraint(one_of("verified_level", KYC_LEVELS), name="verified_level_known"),
+    CheckConstraint(
+        "(status = 'pending') = (settled_at IS NULL)", name="settled_exactly_when_not_pending"
+    ),
+    CheckConstraint(
+        "(status = 'approved') = (verified_level IS NOT NULL)",
+        name="verified_exactly_when_approved",
+    ),
+    # A verdict never verifies more than was asked for; level names sort in rank order (N1-N4).
+    CheckConstraint("verified_level <= target_level", name="verified_within_target"),
+)
+
+reconciliation_differences = Table(
+    "reconciliation_differences",
+    metadata,
+    # The queue's key (kind and subject): a difference is queued once, and never deleted, so
+    # reconciling a period again, or an overlapping one, finds the row and writes nothing.
+    Column("kind", Text, primary_key=True),
+    Column("subject", Text, primary_key=True),
+    Column("escrow_id", Text),
+    Column("rail_currency", Text),
+    Column("rail_amount_minor", BigInteger),
+    Column("recorded_currency", Text),
+    Column("recorded_amount_minor", BigInteger),
+    Column("rail_status", Text),
+    Column("recorded_status", Text),
+    Column("detail", Text, nullable=False),
+    Column("period_start", UtcDateTime, nullable=False),
+    Column("period_end", UtcDateTime, nullable=False),
+    Column("found_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    CheckConstraint(one_of("kind", DIFFERENCE_KINDS), name="kind_known"),
+    CheckConstraint(
+        "(rail_currency IS NULL) = (rail_amount_minor IS NULL)", name="rail_amount_whole"
+    ),
+    CheckConstraint(
+        "(recorded_currency IS NULL) = (recorded_amount_minor IS NULL)",
+        name="recorded_amount_whole",
+    ),
+    CheckConstraint("period_start < period_end", name="period_not_empty"),
+    # The admins' queue: open differences, oldest found first (ties by key).
+    Index(
+        "ix_reconciliation_differences_open",
+        "found_at",
+        "kind",
+        "subject",
+        postgresql_where=text("resolved_at IS NULL"),
+        sqlite_where=text("resolved_at IS NULL"),
+    ),
 )
