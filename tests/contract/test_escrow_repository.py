@@ -159,6 +159,19 @@ class EscrowRepositoryContract(ABC):
             stored = await uow.escrows.get("esc_1")
         assert (stored.hold_reason, stored.version) == ("manual review", 2)
 
+    async def test_who_placed_a_hold_reads_back(self, new_uow: UnitOfWorkFactory) -> None:
+        await self._add(new_uow, fund(escrow()))
+        async with new_uow() as uow:
+            held = await uow.escrows.get("esc_1")
+            held.hold("risk screening of release", T0, by_risk=True)
+            await uow.escrows.save(held)
+            await uow.commit()
+
+        async with new_uow() as uow:
+            stored = await uow.escrows.get("esc_1")
+        assert stored == held
+        assert stored.hold_by_risk
+
     async def test_a_save_read_before_another_commit_conflicts(
         self, new_uow: UnitOfWorkFactory
     ) -> None:

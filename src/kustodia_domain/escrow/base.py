@@ -68,6 +68,8 @@ class EscrowBase:
     yield_accrued_through: date | None = None
     dispute_id: DisputeId | None = None
     hold_reason: str | None = None
+    hold_by_risk: bool = False
+    """The current hold was placed by the risk screen: only an approved override lifts it."""
     settled_at: datetime | None = None
     needs_review: bool = False
     review_reasons: list[str] = attrs.field(factory=list)

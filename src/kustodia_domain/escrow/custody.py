@@ -33,6 +33,7 @@ from kustodia_domain.escrow.settlement import (
 from kustodia_domain.escrow.states import CUSTODY, Action, EscrowState, next_state
 from kustodia_domain.escrow.terms import EscrowKind, Party
 from kustodia_domain.ledger.accounts import Account
+from kustodia_domain.shared.errors import RuleViolationError
 from kustodia_domain.shared.ids import DisputeId, UserId
 from kustodia_domain.shared.money import Money
 
@@ -172,16 +173,32 @@ class CustodyMixin(PayoutBook):
         return True
 
     # ------------------------------------------------------------------ holds and disputes
-    def hold(self, reason: str, at: datetime) -> None:
-        """Put a funded escrow on hold: release and payouts pause, nothing moves."""
+    def hold(self, reason: str, at: datetime, *, by_risk: bool = False) -> None:
+        """Put a funded escrow on hold: release and payouts pause, nothing moves.
+
+        ``by_risk``: the risk screen decided the hold, so only an approved override (a second
+        admin's four-eyes decision) may lift it; see :meth:`clear_hold`.
+        """
         self._transition(Action.HOLD, at)
         self.hold_reason = reason
+        self.hold_by_risk = by_risk
         self._record(EscrowPutOnHold, at, reason=reason)
 
-    def clear_hold(self, cleared_by: UserId, at: datetime) -> None:
-        """Clear a hold; the escrow is funded again (and auto-release may follow)."""
+    def clear_hold(self, cleared_by: UserId, at: datetime, *, by_override: bool = False) -> None:
+        """Clear a hold; the escrow is funded again (and auto-release may follow).
+
+        Raises:
+            InvalidEscrowTransitionError: the escrow is not on hold.
+            RuleViolationError: the risk screen placed the hold and this is not an approved
+                override (one admin alone cannot lift a risk decision).
+        """
+        if self.state is EscrowState.ON_HOLD and self.hold_by_risk and not by_override:
+            raise RuleViolationError(
+                f"escrow {self.id} was held by the risk screen: lift it with an approved override"
+            )
         self._transition(Action.CLEAR_HOLD, at)
         self.hold_reason = None
+        self.hold_by_risk = False
         self._record(EscrowHoldCleared, at, cleared_by=cleared_by)
 
     def mark_disputed(self, dispute_id: DisputeId, actor_id: UserId, at: datetime) -> None:

@@ -50,10 +50,13 @@ class HoldEscrowHandler:
 
 @attrs.frozen
 class ClearHoldHandler:
-    """Clears a hold; the escrow is funded again and the deadline rule applies.
+    """Clears a hold an admin placed; the escrow is funded again and the deadline rule applies.
+
+    A hold the risk screen placed is lifted only by an approved override (four eyes:
+    ``risk_overrides``), never here.
 
     Raises: ForbiddenError (not an admin), NotFoundError, InvalidEscrowTransitionError (not on
-    hold).
+    hold), RuleViolationError (the risk screen placed the hold).
     """
 
     uow: Callable[[], UnitOfWork]

@@ -179,7 +179,7 @@ class FollowUps:
                     escrow = await uow.escrows.get(escrow_id)
                     if escrow.state is not EscrowState.FUNDED:
                         return
-                    escrow.hold(reason, event.occurred_at)
+                    escrow.hold(reason, event.occurred_at, by_risk=True)
                     await persist_escrow(uow, escrow, self.ids)
                     await uow.commit()
                     return

@@ -211,7 +211,7 @@ def apply(escrow: Escrow, screening: Screening, operation: str, at: datetime) ->
         return False
     reason = f"risk screening of {operation}: {', '.join(screening.decision.reasons)}"
     if escrow.state is EscrowState.FUNDED:
-        escrow.hold(reason, at)
+        escrow.hold(reason, at, by_risk=True)
         return True
     escrow.flag_for_review(f"{reason} ({screening.event.event_id})", at)
     return False

@@ -125,7 +125,7 @@ class OverrideDesk:
                 record(escrow, screening, "override.requested", now)
                 _decided(escrow, override, cmd, now)
                 if escrow.state is EscrowState.ON_HOLD:
-                    escrow.clear_hold(UserId(cmd.admin_id), now)
+                    escrow.clear_hold(UserId(cmd.admin_id), now, by_override=True)
                 await persist_escrow(uow, escrow, self.ids)
                 await uow.commit()
         await self._save(override, "fraud.override_approved", cmd.admin_id)

@@ -15,13 +15,14 @@ from kustodia_domain.fraud.profiles import KycStatus
 from kustodia_domain.fraud.screening import Outcome
 from kustodia_domain.identity.model import KycLevel
 from kustodia_domain.services.dispute_commands import AddEvidence, OpenDispute
+from kustodia_domain.services.holds import HoldEscrow
 from kustodia_domain.services.record_deposit import DepositOutcome
 from kustodia_domain.services.resolve_dispute import ResolveDispute
 from kustodia_domain.services.risk_followups import COMPLIANCE_TOPIC
 from kustodia_domain.services.risk_lists_admin import AddListEntry
 from kustodia_domain.services.risk_overrides import DecideOverride, RequestOverride
 from kustodia_domain.services.users import ClientContext, RegisterUser
-from kustodia_domain.shared.errors import ConflictError, OperationBlockedError
+from kustodia_domain.shared.errors import ConflictError, OperationBlockedError, RuleViolationError
 from tests.unit.services.fraud_world import (
     JUSTIFICATION,
     OTHER_BANK,
@@ -293,3 +294,32 @@ async def test_a_rejected_override_keeps_the_hold(fraud: FraudWorld) -> None:
         "fraud.override_requested",
         "fraud.override_rejected",
     ]
+
+
+async def test_one_admin_cannot_clear_a_hold_the_risk_screen_placed(fraud: FraudWorld) -> None:
+    escrow = await fraud.funded()
+    fraud.delivered()
+    await fraud.change_payee_account()
+    await fraud.release(escrow)
+    held = await fraud.escrow(escrow.id)
+    assert held.state is EscrowState.ON_HOLD
+
+    with pytest.raises(RuleViolationError, match="override"):
+        await fraud.uc.clear_hold.execute(HoldEscrow(escrow_id=escrow.id, admin_id=fraud.admin.id))
+    assert (await fraud.escrow(escrow.id)).version == held.version
+
+    [alert] = await fraud.open_alerts()
+    await fraud.override(alert)  # four eyes: requested by one admin, approved by another
+    lifted = await fraud.escrow(escrow.id)
+    assert lifted.state is EscrowState.FUNDED
+    assert not lifted.hold_by_risk
+
+
+async def test_an_admin_clears_a_hold_an_admin_placed(fraud: FraudWorld) -> None:
+    escrow = await fraud.funded()
+    hold = HoldEscrow(escrow_id=escrow.id, admin_id=fraud.admin.id, reason="chargeback report")
+    await fraud.uc.hold_escrow.execute(hold)
+    assert not (await fraud.escrow(escrow.id)).hold_by_risk
+
+    await fraud.uc.clear_hold.execute(hold)
+    assert (await fraud.escrow(escrow.id)).state is EscrowState.FUNDED

@@ -16,7 +16,7 @@ from kustodia_domain.services.dispute_commands import AddEvidence, OpenDispute
 from kustodia_domain.services.escrow_commands import ApproveRelease
 from kustodia_domain.services.holds import HoldEscrow
 from kustodia_domain.services.record_deposit import DepositOutcome
-from kustodia_domain.shared.errors import NotFoundError, OperationBlockedError
+from kustodia_domain.shared.errors import NotFoundError, OperationBlockedError, RuleViolationError
 from kustodia_domain.shared.money import MXN
 from tests.unit.services.scenario import AMOUNT, ScriptedRiskScreen, World, mxn
 
@@ -131,7 +131,7 @@ async def test_a_broker_cannot_put_an_escrow_on_hold_by_asking_for_its_release(
     assert (await world.escrow(escrow.id)).state is EscrowState.FUNDED
 
 
-async def test_payouts_of_a_held_escrow_wait_until_the_hold_is_cleared(
+async def test_payouts_of_an_escrow_the_risk_screen_held_wait_and_one_admin_cannot_clear_it(
     world: World, risk: ScriptedRiskScreen
 ) -> None:
     escrow = await world.open(custody_percent=40)
@@ -146,9 +146,11 @@ async def test_payouts_of_a_held_escrow_wait_until_the_hold_is_cleared(
     assert world.app.rail.sent == []
     assert (await world.escrow(escrow.id)).payouts[0].status is PayoutStatus.PENDING
 
-    await world.uc.clear_hold.execute(HoldEscrow(escrow_id=escrow.id, admin_id=world.admin.id))
-    assert await world.uc.dispatch_payouts.execute() == 1
-    assert [o.payout_id for o in world.app.rail.sent] == [immediate.id]
+    with pytest.raises(RuleViolationError):  # a risk hold is lifted by an override only
+        await world.uc.clear_hold.execute(HoldEscrow(escrow_id=escrow.id, admin_id=world.admin.id))
+    assert await world.uc.dispatch_payouts.execute() == 0
+    assert world.app.rail.sent == []
+    assert (await world.escrow(escrow.id)).state is EscrowState.ON_HOLD
 
 
 async def test_an_admin_hold_stops_the_payouts_of_that_escrow_only(world: World) -> None:

@@ -35,6 +35,7 @@ class EscrowParts:
     payouts: list[Payout]
     payee_side_paid: dict[UserId, Money]
     review_reasons: list[str]
+    hold_by_risk: bool = False  # absent from documents stored before risk holds were marked
 
 
 def escrow_values(escrow: Escrow, *, version: int) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def escrow_values(escrow: Escrow, *, version: int) -> dict[str, Any]:
         payouts=escrow.payouts,
         payee_side_paid=escrow.payee_side_paid,
         review_reasons=escrow.review_reasons,
+        hold_by_risk=escrow.hold_by_risk,
     )
     return {
         **{name: getattr(escrow, name) for name in _ESCROW_SCALARS},
@@ -130,5 +132,6 @@ def escrow_from_row(row: Row) -> Escrow:
         payouts=parts.payouts,
         payee_side_paid=parts.payee_side_paid,
         review_reasons=parts.review_reasons,
+        hold_by_risk=parts.hold_by_risk,
         version=row["version"],
     )
