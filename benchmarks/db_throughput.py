@@ -18,8 +18,9 @@ screen lets everything through: the rule engine has a benchmark of its own
 (``docs/benchmarks-fraud.md``), and this one measures persistence.
 
 Baseline, in the same run and on the same server: ``pgbench -i -s 10`` on a second scratch
-database, then ``pgbench -c N -j 2 -T <seconds>`` (the built-in tpcb-like script: five
-statements in a transaction). The ratio is releases/s over pgbench TPS at the same ``N``.
+database, then, right after each level, ``pgbench -c N -j 2 -T <seconds>`` (the built-in
+tpcb-like script: five statements in a transaction). The ratio is releases/s over pgbench TPS at
+the same ``N``, measured back to back.
 
 Usage: ``python benchmarks/db_throughput.py [--workers 1,4,8,16] [--processes 1,2]
 [--releases 4000] [--pgbench-seconds 20] [--admin-url postgresql+asyncpg://...]``
@@ -38,9 +39,9 @@ import shutil
 import statistics
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
@@ -319,12 +320,21 @@ async def _setup(
 
 
 def measure_releases(
-    url: URL, runs: list[tuple[int, int]], releases: int, parties: int
-) -> list[Level]:
-    """Release ``releases`` funded escrows for each (processes, workers) in ``runs``."""
+    url: URL,
+    runs: list[tuple[int, int]],
+    releases: int,
+    parties: int,
+    baseline: Callable[[int], float | None],
+) -> list[tuple[Level, float | None]]:
+    """Release ``releases`` funded escrows for each (processes, workers) in ``runs``.
+
+    ``baseline(workers)`` runs right after each level, so that a level and its baseline see the
+    machine in the same state (on a shared machine, pgbench's TPS moves by a factor of two or
+    more over a few minutes).
+    """
     batches = asyncio.run(_setup(url, runs, releases, parties))
     return [
-        measure_level(url, processes, workers, warm, timed)
+        (measure_level(url, processes, workers, warm, timed), baseline(workers))
         for (processes, workers), (warm, timed) in zip(runs, batches, strict=True)
     ]
 
@@ -337,33 +347,36 @@ def _pgbench_args(url: URL) -> list[str]:
     return args
 
 
-def measure_pgbench(url: URL, levels: list[int], seconds: int, scale: int) -> dict[int, float]:
-    """pgbench's tpcb-like TPS at each client count, on the database at ``url``."""
+@contextmanager
+def pgbench_baseline(admin_url: str, seconds: int, scale: int) -> Iterator[Callable[[int], float]]:
+    """A scratch database initialised for pgbench; the function runs tpcb-like at N clients."""
     pgbench = shutil.which("pgbench")
     if pgbench is None:
         raise SystemExit("pgbench is not on PATH (Debian: apt-get install postgresql-client)")
-    environment = {**os.environ, "PGPASSWORD": url.password or ""}
-    base = [pgbench, *_pgbench_args(url)]
-    subprocess.run(  # noqa: S603 - our own arguments
-        [*base, "-i", "-s", str(scale), "-q", str(url.database)],
-        check=True,
-        capture_output=True,
-        env=environment,
-    )
-    tps = {}
-    for clients in levels:
-        run = subprocess.run(  # noqa: S603
-            [*base, "-c", str(clients), "-j", "2", "-T", str(seconds), str(url.database)],
+    with scratch_database(admin_url, "pgbench") as url:
+        environment = {**os.environ, "PGPASSWORD": url.password or ""}
+        base = [pgbench, *_pgbench_args(url)]
+        subprocess.run(  # noqa: S603 - our own arguments
+            [*base, "-i", "-s", str(scale), "-q", str(url.database)],
             check=True,
             capture_output=True,
-            text=True,
             env=environment,
         )
-        found = re.search(r"tps = ([\d.]+)", run.stdout)
-        if found is None:
-            raise SystemExit(f"unexpected pgbench output:\n{run.stdout}\n{run.stderr}")
-        tps[clients] = float(found.group(1))
-    return tps
+
+        def tps(clients: int) -> float:
+            run = subprocess.run(  # noqa: S603
+                [*base, "-c", str(clients), "-j", "2", "-T", str(seconds), str(url.database)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=environment,
+            )
+            found = re.search(r"tps = ([\d.]+)", run.stdout)
+            if found is None:
+                raise SystemExit(f"unexpected pgbench output:\n{run.stdout}\n{run.stderr}")
+            return float(found.group(1))
+
+        yield tps
 
 
 def _server_version(admin_url: str) -> str:
@@ -399,22 +412,23 @@ def main() -> None:
         f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, PostgreSQL {_server_version(args.admin_url)}"
     )
-    with scratch_database(args.admin_url, "kustodia") as url:
+    with ExitStack() as stack:
+        baseline: Callable[[int], float | None] = lambda _workers: None  # noqa: E731
+        if not args.skip_pgbench:
+            baseline = stack.enter_context(
+                pgbench_baseline(args.admin_url, args.pgbench_seconds, args.pgbench_scale)
+            )
+        url = stack.enter_context(scratch_database(args.admin_url, "kustodia"))
         upgrade(url.render_as_string(hide_password=False))
-        results = measure_releases(url, runs, args.releases, args.parties)
-    tps: dict[int, float] = {}
-    if not args.skip_pgbench:
-        with scratch_database(args.admin_url, "pgbench") as url:
-            tps = measure_pgbench(url, args.workers, args.pgbench_seconds, args.pgbench_scale)
+        results = measure_releases(url, runs, args.releases, args.parties, baseline)
 
     print(
         f"{'processes':>9} | {'workers':>7} | {'releases/s':>10} | {'p50 ms':>7} | "
         f"{'p99 ms':>7} | {'stmts/release':>13} | {'pgbench TPS':>11} | {'ratio':>5}"
     )
-    for level in results:
-        baseline = tps.get(level.workers)
-        ratio = f"{level.rate / baseline:5.2f}" if baseline else f"{'-':>5}"
-        pgbench = f"{baseline:11,.0f}" if baseline else f"{'-':>11}"
+    for level, tps in results:
+        ratio = f"{level.rate / tps:5.2f}" if tps else f"{'-':>5}"
+        pgbench = f"{tps:11,.0f}" if tps else f"{'-':>11}"
         print(
             f"{level.processes:>9} | {level.workers:>7} | {level.rate:>10,.0f} | "
             f"{level.p50_ms:>7.2f} | {level.p99_ms:>7.2f} | "
