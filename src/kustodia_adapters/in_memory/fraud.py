@@ -17,66 +17,80 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from kustodia_domain.fraud.alerts import Alert, AlertState
 from kustodia_domain.fraud.history import HistoryEntry, HistoryKey, history_keys, history_values
 from kustodia_domain.fraud.lists import Identifier, ListEntry, ListKind, ListName
 from kustodia_domain.fraud.overrides import Override
 from kustodia_domain.fraud.profiles import PartyProfile
-from kustodia_domain.fraud.screening import FiredRule, RiskDecision, RiskEvent
+from kustodia_domain.fraud.screening import FactValue, FiredRule, Outcome, RiskDecision, RiskEvent
 from kustodia_domain.ports.party_profiles import PartyProfiles
 from kustodia_domain.ports.risk_history import AlertRepository, OverrideRepository, RiskHistory
 from kustodia_domain.ports.risk_lists import RiskLists
 from kustodia_domain.shared.errors import NotFoundError
 from kustodia_domain.shared.time import ensure_utc
 
+_TIME = attrgetter("occurred_at")
+"""The sort key of a series (``bisect`` searches a series by it)."""
 
-class _Series:
-    """Events of one key, sorted by time (ties keep append order)."""
 
-    __slots__ = ("events", "sequences", "times")
+class _Series(list[RiskEvent]):
+    """Stored events of one key and kind (or of one used value) by time; ties keep append order.
 
-    def __init__(self) -> None:
-        self.times: list[datetime] = []
-        self.sequences: list[int] = []
-        self.events: list[RiskEvent] = []
+    Never empty. Nearly every append starts a series (a new escrow, pair, kind or value), so a
+    series is only its list of events, searched by time with ``bisect``: no parallel lists of
+    times or sequences for the garbage collector to track.
+    """
 
-    def insert(self, at: datetime, sequence: int, event: RiskEvent) -> None:
-        if not self.times or at >= self.times[-1]:
-            self.times.append(at)
-            self.sequences.append(sequence)
-            self.events.append(event)
-            return
-        index = bisect_right(self.times, at)
-        self.times.insert(index, at)
-        self.sequences.insert(index, sequence)
-        self.events.insert(index, event)
+    __slots__ = ()
 
-    def rows(
-        self, since: datetime | None, until: datetime, recorded_before: int | None
-    ) -> list[tuple[datetime, int, RiskEvent]]:
-        low = 0 if since is None else bisect_left(self.times, since)
-        high = bisect_left(self.times, until, low)
-        return [
-            (self.times[i], self.sequences[i], self.events[i])
-            for i in range(low, high)
-            if recorded_before is None or self.sequences[i] < recorded_before
-        ]
+    def add(self, event: RiskEvent) -> None:
+        at = event.occurred_at
+        if at >= self[-1].occurred_at:
+            self.append(event)
+        else:
+            self.insert(bisect_right(self, at, key=_TIME), event)
 
-    def window(
-        self, since: datetime | None, until: datetime, recorded_before: int | None
-    ) -> Sequence[RiskEvent]:
-        low = 0 if since is None else bisect_left(self.times, since)
-        high = bisect_left(self.times, until, low)
-        if low >= high:
-            return ()
-        if recorded_before is None:
-            return self.events[low:high]
-        return [
-            e
-            for s, e in zip(self.sequences[low:high], self.events[low:high], strict=True)
-            if s < recorded_before
-        ]
+    def window(self, since: datetime | None, until: datetime) -> Sequence[RiskEvent]:
+        """The events with ``since <= occurred_at < until``."""
+        # Windows of weeks often hold a party's whole series, and screening asks about the
+        # present: usually no search is needed at either end.
+        if since is None or since <= self[0].occurred_at:
+            low = 0
+        else:
+            low = bisect_left(self, since, key=_TIME)
+        if self[-1].occurred_at < until:
+            high = len(self)
+        else:
+            high = bisect_left(self, until, low, key=_TIME)
+        return self[low:high] if low < high else ()
+
+
+class _Used:
+    """The values of one attribute under one key: a series per value, and a summary.
+
+    ``spans`` maps each value to the first and the last time it was used and ``latest`` is the
+    last use of any value, so the engine's usual question (every value used before now, when
+    every use is before now) is a copy of ``spans`` instead of a search per value.
+    """
+
+    __slots__ = ("latest", "series", "spans")
+
+    def __init__(self, at: datetime) -> None:
+        self.latest = at
+        self.series: dict[str, _Series] = {}
+        self.spans: dict[str, tuple[datetime, datetime]] = {}
+
+    def add(self, value: str, event: RiskEvent) -> None:
+        series = self.series.get(value)
+        if series is None:
+            series = self.series[value] = _Series((event,))
+        else:
+            series.add(event)
+        self.spans[value] = (series[0].occurred_at, series[-1].occurred_at)
+        self.latest = max(self.latest, event.occurred_at)
 
 
 def _stored_event(event: RiskEvent) -> RiskEvent:
@@ -92,73 +106,176 @@ def _stored_event(event: RiskEvent) -> RiskEvent:
     )
 
 
-def _stored_rule(fired: FiredRule) -> FiredRule:
+_Items = tuple[tuple[str, Any], ...]
+
+_RuleRow = tuple[str, int, int, str, _Items, tuple[str, ...], bool]
+"""A fired rule as the history keeps it: ``FiredRule``'s fields in order (see ``_DecisionRow``)."""
+
+_DecisionRow = tuple[
+    str,
+    int,
+    int,
+    tuple[_RuleRow, ...],
+    str,
+    tuple[str, ...],
+    tuple[FactValue, ...],
+    tuple[str, ...],
+    _Items,
+    str,
+]
+"""A decision as the history keeps it: ``RiskDecision``'s fields in order, facts as keys and values.
+
+A plain tuple built in one step (a frozen attrs instance sets each field through
+``object.__setattr__``, several times the cost, once per screened event). It holds only strings,
+numbers and tuples of them (outcomes as numbers, mappings as tuples, fact keys shared by every
+decision with the same facts), so it is compact and the garbage collector stops tracking it
+after one look; a tuple holding a dictionary is tracked for good. Reads rebuild the objects.
+"""
+
+
+def _rule_row(fired: FiredRule) -> _RuleRow:
+    return (
+        fired.rule_id,
+        int(fired.outcome),
+        fired.score,
+        fired.explanation,
+        tuple(fired.parameters.items()),
+        fired.actions,
+        fired.failed,
+    )
+
+
+def _rule(row: _RuleRow) -> FiredRule:
+    rule_id, outcome, score, explanation, parameters, actions, failed = row
     return FiredRule(
-        rule_id=fired.rule_id,
-        outcome=fired.outcome,
-        score=fired.score,
-        explanation=fired.explanation,
-        parameters=dict(fired.parameters),
-        actions=fired.actions,
-        failed=fired.failed,
+        rule_id=rule_id,
+        outcome=Outcome(outcome),
+        score=score,
+        explanation=explanation,
+        parameters=dict(parameters),
+        actions=actions,
+        failed=failed,
     )
 
 
-def _stored_decision(decision: RiskDecision) -> RiskDecision:
-    # Built field by field (not ``attrs.evolve``): this runs once per screened event.
+def _decision(row: _DecisionRow) -> RiskDecision:
+    event_id, outcome, score, fired, ruleset, keys, values, actions, fact_errors, label = row
     return RiskDecision(
-        event_id=decision.event_id,
-        outcome=decision.outcome,
-        score=decision.score,
-        fired=tuple(_stored_rule(f) for f in decision.fired),
-        ruleset=decision.ruleset,
-        facts=dict(decision.facts),
-        actions=decision.actions,
-        fact_errors=dict(decision.fact_errors),
-        ruleset_label=decision.ruleset_label,
+        event_id=event_id,
+        outcome=Outcome(outcome),
+        score=score,
+        fired=tuple(_rule(f) for f in fired),
+        ruleset=ruleset,
+        facts=dict(zip(keys, values, strict=True)),
+        actions=actions,
+        fact_errors=dict(fact_errors),
+        ruleset_label=label,
     )
+
+
+class _StoredEntry(NamedTuple):
+    """A history entry as the history keeps it (decisions as ``_DecisionRow``)."""
+
+    event: RiskEvent
+    decision: _DecisionRow
+    shadow: tuple[_DecisionRow, ...]
+    sequence: int
+
+    def entry(self) -> HistoryEntry:
+        """A new ``HistoryEntry`` sharing nothing mutable with the store."""
+        return HistoryEntry(
+            event=_stored_event(self.event),
+            decision=_decision(self.decision),
+            shadow=tuple(_decision(d) for d in self.shadow),
+            sequence=self.sequence,
+        )
+
+
+_STORY_DIMENSIONS = frozenset({"escrow", "pair"})
+"""Dimensions whose keys belong to one escrow story: a handful of events of several kinds.
+
+Their events are kept in one series per key and filtered by kind when read; a series per kind
+would add a list (and a dictionary per key) for the garbage collector with nearly every event.
+"""
 
 
 class InMemoryRiskHistory(RiskHistory):
     def __init__(self) -> None:
-        self._entries: list[HistoryEntry] = []
-        self._by_event: dict[str, HistoryEntry] = {}
-        self._series: defaultdict[HistoryKey, dict[str, _Series]] = defaultdict(dict)  # by kind
-        self._values: defaultdict[tuple[HistoryKey, str], dict[str, _Series]] = defaultdict(dict)
+        self._entries: list[_StoredEntry] = []
+        self._by_event: dict[str, _StoredEntry] = {}
+        self._series: dict[HistoryKey, dict[str, _Series]] = {}  # by kind
+        self._stories: dict[HistoryKey, _Series] = {}  # every kind, for _STORY_DIMENSIONS
+        self._values: dict[tuple[HistoryKey, str], _Used] = {}
+        self._sequence_of: dict[int, int] | None = None  # see _sequences
+        self._fact_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     async def append(
         self, event: RiskEvent, decision: RiskDecision, shadow: tuple[RiskDecision, ...] = ()
     ) -> HistoryEntry:
         stored = _stored_event(event)
-        entry = HistoryEntry(
-            event=stored,
-            decision=_stored_decision(decision),
-            shadow=tuple(_stored_decision(d) for d in shadow),
-            sequence=len(self._entries),
+        sequence = len(self._entries)
+        entry = _StoredEntry(
+            stored,
+            self._decision_row(decision),
+            tuple(self._decision_row(d) for d in shadow) if shadow else (),
+            sequence,
         )
         self._entries.append(entry)
         self._by_event.setdefault(stored.event_id, entry)
+        if self._sequence_of is not None:
+            self._sequence_of[id(stored)] = sequence
+        kind = stored.kind
+        index, stories = self._series, self._stories
         for key in history_keys(stored):
-            by_kind = self._series[key]
-            series = by_kind.get(stored.kind)
+            if key[0] in _STORY_DIMENSIONS:
+                story = stories.get(key)
+                if story is None:
+                    stories[key] = _Series((stored,))
+                else:
+                    story.add(stored)
+                continue
+            by_kind = index.get(key)
+            if by_kind is None:
+                index[key] = {kind: _Series((stored,))}
+                continue
+            series = by_kind.get(kind)
             if series is None:
-                series = by_kind[stored.kind] = _Series()
-            series.insert(stored.occurred_at, entry.sequence, stored)
+                by_kind[kind] = _Series((stored,))
+            elif stored.occurred_at >= series[-1].occurred_at:  # in time order: the usual case
+                series.append(stored)
+            else:
+                series.add(stored)
         for key, attribute, value in history_values(stored):
-            by_value = self._values[key, attribute]
-            series = by_value.get(value)
-            if series is None:
-                series = by_value[value] = _Series()
-            series.insert(stored.occurred_at, entry.sequence, stored)
+            used = self._values.get((key, attribute))
+            if used is None:
+                used = self._values[key, attribute] = _Used(stored.occurred_at)
+            used.add(value, stored)
         # The caller keeps its own objects; the store keeps copies, so nothing is shared.
-        return HistoryEntry(event=event, decision=decision, shadow=shadow, sequence=entry.sequence)
+        return HistoryEntry(event=event, decision=decision, shadow=shadow, sequence=sequence)
+
+    def _decision_row(self, decision: RiskDecision) -> _DecisionRow:
+        facts = decision.facts
+        keys = tuple(facts)
+        keys = self._fact_keys.setdefault(keys, keys)  # one tuple per set of facts
+        return (
+            decision.event_id,
+            int(decision.outcome),
+            decision.score,
+            tuple(_rule_row(f) for f in decision.fired) if decision.fired else (),
+            decision.ruleset,
+            keys,
+            tuple(facts.values()),
+            decision.actions,
+            tuple(decision.fact_errors.items()),
+            decision.ruleset_label,
+        )
 
     async def entry(self, event_id: str) -> HistoryEntry | None:
         found = self._by_event.get(event_id)
-        return None if found is None else copy.deepcopy(found)
+        return None if found is None else found.entry()
 
     async def entries(self) -> Sequence[HistoryEntry]:
-        return copy.deepcopy(self._entries)
+        return [stored.entry() for stored in self._entries]
 
     async def events(
         self,
@@ -169,19 +286,65 @@ class InMemoryRiskHistory(RiskHistory):
         kinds: frozenset[str] | None = None,
         recorded_before: int | None = None,
     ) -> Sequence[RiskEvent]:
+        if key[0] in _STORY_DIMENSIONS:
+            return self._story_events(key, since, until, kinds, recorded_before)
         by_kind = self._series.get(key)
         if by_kind is None:
             return ()
+        if kinds is not None and len(kinds) == 1:  # what the engine asks, nearly always
+            (kind,) = kinds
+            series = by_kind.get(kind)
+            if series is None:
+                return ()
+            found = series.window(since, until)
+            return found if recorded_before is None else self._before(found, recorded_before)
         parts = [
-            series
+            self._before(series.window(since, until), recorded_before)
             for name in (by_kind if kinds is None else kinds)
             if (series := by_kind.get(name)) is not None
         ]
         if len(parts) == 1:
-            return parts[0].window(since, until, recorded_before)
+            return parts[0]
         # Several kinds: merge by time, then by recording order (sequences are unique).
-        rows = sorted(row for part in parts for row in part.rows(since, until, recorded_before))
-        return [event for _, _, event in rows]
+        sequence_of = self._sequences()
+        return sorted(
+            (event for part in parts for event in part),
+            key=lambda event: (event.occurred_at, sequence_of[id(event)]),
+        )
+
+    def _story_events(
+        self,
+        key: HistoryKey,
+        since: datetime | None,
+        until: datetime,
+        kinds: frozenset[str] | None,
+        recorded_before: int | None,
+    ) -> Sequence[RiskEvent]:
+        story = self._stories.get(key)
+        if story is None:
+            return ()
+        found = self._before(story.window(since, until), recorded_before)
+        # Time order, ties in recording order: what merging per-kind series gives.
+        return found if kinds is None else [e for e in found if e.kind in kinds]
+
+    def _before(
+        self, events: Sequence[RiskEvent], recorded_before: int | None
+    ) -> Sequence[RiskEvent]:
+        """The ``events`` recorded before sequence ``recorded_before`` (all if ``None``)."""
+        if recorded_before is None or not events:
+            return events
+        sequence_of = self._sequences()
+        return [e for e in events if sequence_of[id(e)] < recorded_before]
+
+    def _sequences(self) -> dict[int, int]:
+        """The sequence of each stored event, by identity, built when a replay first asks.
+
+        Stored events stay in ``_entries`` for the history's lifetime, so their ids are never
+        reused; once built, ``append`` keeps the map up to date.
+        """
+        if self._sequence_of is None:
+            self._sequence_of = {id(entry.event): entry.sequence for entry in self._entries}
+        return self._sequence_of
 
     async def values_used(
         self,
@@ -192,19 +355,17 @@ class InMemoryRiskHistory(RiskHistory):
         since: datetime | None = None,
         recorded_before: int | None = None,
     ) -> Mapping[str, tuple[datetime, datetime]]:
-        used: dict[str, tuple[datetime, datetime]] = {}
-        for value, series in self._values.get((key, attribute), {}).items():
-            if recorded_before is not None:
-                found = series.window(since, until, recorded_before)
-                if found:
-                    used[value] = (found[0].occurred_at, found[-1].occurred_at)
-                continue
-            times = series.times
-            low = 0 if since is None else bisect_left(times, since)
-            high = bisect_left(times, until, low)
-            if low < high:
-                used[value] = (times[low], times[high - 1])
-        return used
+        used = self._values.get((key, attribute))
+        if used is None:
+            return {}
+        if since is None and recorded_before is None and used.latest < until:
+            return dict(used.spans)
+        found: dict[str, tuple[datetime, datetime]] = {}
+        for value, series in used.series.items():
+            window = self._before(series.window(since, until), recorded_before)
+            if window:
+                found[value] = (window[0].occurred_at, window[-1].occurred_at)
+        return found
 
 
 class InMemoryPartyProfiles(PartyProfiles):
@@ -255,8 +416,11 @@ class InMemoryRiskLists(RiskLists):
     async def active_matches(
         self, identifiers: Collection[Identifier], at: datetime
     ) -> tuple[ListEntry, ...]:
-        ids = {i for identifier in identifiers for i in self._by_identifier.get(identifier, ())}
-        return self._active(ids, at)
+        # Intersecting with the index's keys runs in C; an event rarely matches anything.
+        matched = self._by_identifier.keys() & identifiers
+        if not matched:
+            return ()
+        return self._active(set().union(*(self._by_identifier[i] for i in matched)), at)
 
     async def names_sharing_tokens(
         self, tokens: Collection[str], at: datetime

@@ -32,6 +32,8 @@ async def decide_event(
     await ctx.prepare(ruleset.needs_for(event.kind))
     values, errors = await gather_facts(ruleset.facts_for(event.kind), ctx)
     decision = ruleset.decide(event.event_id, values, errors)
+    if not shadow:  # the usual case; spares building an empty comprehension per event
+        return decision, ()
     shadows = [await _shadow(candidate, ruleset, ctx, values, errors) for candidate in shadow]
     return decision, tuple(shadows)
 

@@ -24,12 +24,14 @@ from kustodia_domain.fraud.vocabulary import (
 HistoryKey = tuple[str, str]
 """``(dimension, value)``: ``("payer", user_id)``, ``("escrow", id)``, ``("device", fp)`` ..."""
 
-_INDEXED_ATTRIBUTES = {
-    "device": ListKind.DEVICE,
-    "ip": ListKind.IP,
-    "rfc": ListKind.RFC,
-    "curp": ListKind.CURP,
-} | dict.fromkeys(PAYOUT_CLABE_ATTRIBUTES, ListKind.CLABE)
+_INDEXED_ATTRIBUTES: tuple[tuple[str, str, ListKind], ...] = (
+    ("device", "device", ListKind.DEVICE),
+    ("ip", "ip", ListKind.IP),
+    ("rfc", "rfc", ListKind.RFC),
+    ("curp", "curp", ListKind.CURP),
+    *((name, "clabe", ListKind.CLABE) for name in PAYOUT_CLABE_ATTRIBUTES),
+)
+"""``(attribute, dimension, kind)``: identifier attributes indexed under their normalised value."""
 
 
 def pair_value(payer: str, payee: str) -> str:
@@ -55,10 +57,9 @@ def history_keys(event: RiskEvent) -> frozenset[HistoryKey]:
         keys.add(("payee", payee))
         if isinstance(payer, str) and payer:
             keys.add(("pair", pair_value(payer, payee)))
-    for name, kind in _INDEXED_ATTRIBUTES.items():
+    for name, dimension, kind in _INDEXED_ATTRIBUTES:
         value = attributes.get(name)
         if isinstance(value, str) and value:
-            dimension = "clabe" if kind is ListKind.CLABE else name
             keys.add((dimension, normalize_identifier(kind, value)))
     evidence = attributes.get("evidence_sha256")
     if isinstance(evidence, str) and evidence:
@@ -75,11 +76,12 @@ def history_values(event: RiskEvent) -> tuple[tuple[HistoryKey, str, str], ...]:
     if not event.actor_id:
         return ()
     key = ("actor", event.actor_id)
-    return tuple(
-        (key, name, value)
-        for name in VALUE_ATTRIBUTES
-        if isinstance(value := event.attributes.get(name), str) and value
-    )
+    found: list[tuple[HistoryKey, str, str]] = []
+    for name in VALUE_ATTRIBUTES:
+        value = event.attributes.get(name)
+        if isinstance(value, str) and value:
+            found.append((key, name, value))
+    return tuple(found)
 
 
 @attrs.frozen(kw_only=True)

@@ -11,6 +11,7 @@ from abc import abstractmethod
 from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Protocol
 
 import attrs
@@ -46,16 +47,26 @@ class ListKind(StrEnum):
     NAME = "name"
 
 
+_ALPHANUMERIC = frozenset({ListKind.RFC, ListKind.CURP})
+
+
+@lru_cache(maxsize=65_536)
 def normalize_identifier(kind: ListKind, value: str) -> str:
-    """The canonical spelling of an identifier, used both in entries and in lookups."""
+    """The canonical spelling of an identifier, used both in entries and in lookups.
+
+    Cached: the screen normalises the same devices, IPs, RFCs and CLABEs with every event of a
+    party, when it looks them up in the lists and again when the history indexes the event.
+    Kinds are compared by value, so a kind spelled as a plain string (``"email"``) normalises
+    like its ``ListKind`` and both can share one cache entry.
+    """
     text = value.strip()
-    if kind is ListKind.EMAIL:
+    if kind == ListKind.EMAIL:
         return text.casefold()
-    if kind in {ListKind.RFC, ListKind.CURP}:
+    if kind in _ALPHANUMERIC:
         return "".join(ch for ch in text.upper() if ch.isalnum())
-    if kind is ListKind.PHONE:
+    if kind == ListKind.PHONE:
         return "".join(ch for ch in text if ch.isdigit())[-_PHONE_DIGITS:]
-    if kind is ListKind.NAME:
+    if kind == ListKind.NAME:
         return normalize_name(text)
     return text
 
@@ -64,8 +75,9 @@ Identifier = tuple[ListKind, str]
 """A normalised ``(kind, value)`` pair."""
 
 
+@lru_cache(maxsize=65_536, typed=True)
 def identifier(kind: ListKind, value: str) -> Identifier:
-    """``(kind, normalize_identifier(kind, value))``."""
+    """``(kind, normalize_identifier(kind, value))`` (cached, like ``normalize_identifier``)."""
     return (kind, normalize_identifier(kind, value))
 
 

@@ -18,7 +18,7 @@ from kustodia_domain.fraud.errors import RulesetLoadError
 from kustodia_domain.fraud.facts.catalog import FactCatalog, FactRequest
 from kustodia_domain.fraud.rules import Rule
 from kustodia_domain.fraud.scoring import Scoring
-from kustodia_domain.fraud.screening import FactValue, FiredRule, Outcome, RiskDecision
+from kustodia_domain.fraud.screening import FactValue, FiredRule, RiskDecision
 from kustodia_domain.fraud.settings import Settings
 from kustodia_domain.fraud.validation import rule_problems, settings_canonical
 
@@ -152,16 +152,20 @@ class Ruleset:
                 continue
             if result is True:
                 fired.append(_hit(rule, facts))
-        score = sum(hit.score for hit in fired)
-        outcome = max((hit.outcome for hit in fired), default=Outcome.ALLOW)
+        if fired:
+            score = sum(hit.score for hit in fired)
+            outcome = max(*(hit.outcome for hit in fired), self.scoring.outcome_for(score))
+            actions = tuple(sorted({action for hit in fired for action in hit.actions}))
+        else:  # most events: no rule fired, so no generators to run
+            score, outcome, actions = 0, self.scoring.outcome_for(0), ()
         return RiskDecision(
             event_id=event_id,
-            outcome=max(outcome, self.scoring.outcome_for(score)),
+            outcome=outcome,
             score=score,
             fired=tuple(fired),
             ruleset=self.digest,
             facts=dict(facts),
-            actions=tuple(sorted({action for hit in fired for action in hit.actions})),
+            actions=actions,
             fact_errors=errors,
             ruleset_label=self.label,
         )

@@ -9,8 +9,8 @@ micro-pesos (1 MXN = 1,000,000), caps come out in centavos rounded down.
 from __future__ import annotations
 
 import bisect
-from datetime import date, datetime
-from functools import cached_property
+from datetime import UTC, date, datetime, tzinfo
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -64,17 +64,54 @@ class Settings:
     def month_start(self, moment: datetime) -> datetime:
         """Midnight of the first day of ``moment``'s local calendar month."""
         local = self.local(moment)
-        return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return _first_of_month(local.tzinfo, local.year, local.month, local.fold)[0]
+
+    def month_start_utc(self, moment: datetime) -> datetime:
+        """:meth:`month_start` as a UTC time, to compare with stored (UTC) times cheaply."""
+        local = self.local(moment)
+        return _first_of_month(local.tzinfo, local.year, local.month, local.fold)[1]
 
     def udi_micro_mxn(self, moment: datetime) -> int:
         """The UDI value in force on ``moment``'s local date (the earliest one before the table)."""
-        day = self.local(moment).date()
+        return self.udi_on(self.local(moment).date())
+
+    def udi_on(self, day: date) -> int:
+        """The UDI value in force on local date ``day`` (the earliest one before the table)."""
         index = bisect.bisect_right(self._udi_dates, day) - 1
         return self.udi[max(index, 0)].micro_mxn
 
     def cap_minor(self, level: int, moment: datetime) -> int | None:
         """The monthly cap of KYC ``level`` in centavos at ``moment``; ``None`` if uncapped."""
-        if not 1 <= level <= len(self.kyc_level_caps_udis):
-            return None
-        udis = self.kyc_level_caps_udis[level - 1]
-        return udis * self.udi_micro_mxn(moment) // _MICRO_PER_CENTAVO
+        return self.cap_minor_on(level, self.local(moment).date())
+
+    def cap_minor_on(self, level: int, day: date) -> int | None:
+        """The monthly cap of KYC ``level`` in centavos on local date ``day``; ``None`` if uncapped.
+
+        Remembered per level and date: every event of a day asks for the same few caps.
+        """
+        key = (level, day)
+        caps = self._caps
+        if key not in caps:
+            if 1 <= level <= len(self.kyc_level_caps_udis):
+                udis = self.kyc_level_caps_udis[level - 1]
+                caps[key] = udis * self.udi_on(day) // _MICRO_PER_CENTAVO
+            else:
+                caps[key] = None
+        return caps[key]
+
+    @cached_property
+    def _caps(self) -> dict[tuple[int, date], int | None]:
+        return {}
+
+
+@lru_cache(maxsize=1024)
+def _first_of_month(
+    zone: tzinfo | None, year: int, month: int, fold: int
+) -> tuple[datetime, datetime]:
+    """Local midnight on the first of ``month`` in ``zone`` (with ``fold``), and in UTC.
+
+    What ``replace(day=1, hour=0, minute=0, second=0, microsecond=0)`` gives, built once per
+    month: every event of a month asks for it, and ``replace`` with keywords is slow.
+    """
+    local = datetime(year, month, 1, tzinfo=zone, fold=fold)
+    return local, local.astimezone(UTC)

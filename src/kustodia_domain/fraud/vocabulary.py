@@ -7,7 +7,7 @@ Rulesets are checked against these sets when they are loaded, so a typo (``escro
 from __future__ import annotations
 
 from kustodia_domain.fraud.screening import FactValue, RiskEvent
-from kustodia_domain.shared.money import Money
+from kustodia_domain.shared.money import MXN, Money
 
 EVENT_KINDS: frozenset[str] = frozenset(
     {
@@ -84,7 +84,11 @@ def payout_clabe(event: RiskEvent) -> str | None:
 
 def mxn_minor(amount: Money | None) -> int | None:
     """``amount`` in MXN centavos (MXNB rounded down to the centavo); ``None`` otherwise."""
-    if amount is None or amount.currency.code not in _PESO_CURRENCIES:
+    if amount is None:
+        return None
+    if amount.currency is MXN:  # nearly every amount: already centavos
+        return amount.amount_minor
+    if amount.currency.code not in _PESO_CURRENCIES:
         return None
     shift = amount.currency.exponent - _MXN_EXPONENT
     factor = int(10 ** abs(shift))

@@ -35,6 +35,8 @@ class Typed:
     fn: Evaluator
     constant: bool = False
     value: object = None
+    fact: str | None = None
+    """The fact key when the expression is a plain fact reference (``fn`` reads it)."""
 
 
 def constant(value: object, type_: str) -> Typed:
@@ -123,7 +125,7 @@ class References:
         except FactKeyError as exc:
             raise ConditionError("bad condition", str(exc)) from exc
         self.facts[request.key] = request
-        return Typed(family.type, operator.itemgetter(request.key))
+        return Typed(family.type, operator.itemgetter(request.key), fact=request.key)
 
     def _arg(self, kind: ArgKind, node: ast.expr, fact: str) -> int:
         if isinstance(node, ast.Constant):

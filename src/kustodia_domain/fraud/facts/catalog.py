@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import attrs
 
@@ -21,6 +21,10 @@ SyncProvider = Callable[["FactContext", tuple[int, ...]], FactValue]
 AsyncProvider = Callable[["FactContext", tuple[int, ...]], Awaitable[FactValue]]
 Provider = SyncProvider | AsyncProvider
 Need = Literal["profiles", "lists"]
+
+
+PythonType = type[int] | type[str] | type[bool]
+_PYTHON_TYPES: dict[str, PythonType] = {"int": int, "str": str, "bool": bool}
 
 
 class FactKeyError(ValueError):
@@ -47,10 +51,29 @@ class FactFamily:
     args: tuple[ArgKind, ...] = ()
     needs: frozenset[Need] = frozenset()
     asynchronous: bool = attrs.field(init=False, eq=False)
+    python_type: PythonType = attrs.field(init=False, eq=False, repr=False)
+    """The exact Python type of the values (``int``, ``str`` or ``bool``), checked per value."""
 
     @asynchronous.default
     def _is_coroutine(self) -> bool:
         return inspect.iscoroutinefunction(self.provider)
+
+    as_sync: SyncProvider = attrs.field(init=False, eq=False, repr=False)
+    """``provider`` typed as a plain function; call it only when not ``asynchronous``."""
+    as_async: AsyncProvider = attrs.field(init=False, eq=False, repr=False)
+    """``provider`` typed as a coroutine function; call it only when ``asynchronous``."""
+
+    @python_type.default
+    def _python_type(self) -> PythonType:
+        return _PYTHON_TYPES[self.type]
+
+    @as_sync.default
+    def _as_sync(self) -> SyncProvider:
+        return cast("SyncProvider", self.provider)
+
+    @as_async.default
+    def _as_async(self) -> AsyncProvider:
+        return cast("AsyncProvider", self.provider)
 
     def key(self, args: tuple[int, ...]) -> str:
         """The fact key for ``args`` in canonical spelling, e.g. ``payer.funded_minor[1d]``."""

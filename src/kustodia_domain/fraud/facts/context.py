@@ -9,8 +9,9 @@ matching list entries once, so that the many facts derived from them are plain f
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection, Coroutine, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import attrs
 
@@ -19,7 +20,8 @@ from kustodia_domain.fraud.lists import Identifier, ListEntry, ListKind, RiskLis
 from kustodia_domain.fraud.profiles import PartyProfile, PartyProfiles
 from kustodia_domain.fraud.screening import RiskEvent
 from kustodia_domain.fraud.settings import Settings
-from kustodia_domain.fraud.vocabulary import CLABE_ATTRIBUTES, PARTY_ROLES, mxn_minor, party_id
+from kustodia_domain.fraud.vocabulary import CLABE_ATTRIBUTES, mxn_minor
+from kustodia_domain.shared.money import MXN
 from kustodia_domain.shared.time import ensure_utc
 
 _EVENT_IDENTIFIERS = {
@@ -33,25 +35,7 @@ _EVENT_IDENTIFIERS = {
 _ACTOR_IDENTIFIERS = {"rfc": ListKind.RFC, "curp": ListKind.CURP}
 
 
-class _Fetched:
-    """Events fetched for one key and kinds from ``since`` on, and their times for cutting."""
-
-    __slots__ = ("events", "since", "times")
-
-    def __init__(self, since: datetime | None, events: Sequence[RiskEvent]) -> None:
-        self.since = since
-        self.events = events
-        self.times: list[datetime] | None = None
-
-    def covers(self, since: datetime | None) -> bool:
-        return self.since is None or (since is not None and self.since <= since)
-
-    def cut(self, since: datetime | None) -> Sequence[RiskEvent]:
-        if since is None or since == self.since:
-            return self.events
-        if self.times is None:
-            self.times = [event.occurred_at for event in self.events]
-        return self.events[bisect_left(self.times, since) :]
+_WindowKey = tuple[HistoryKey, frozenset[str] | None]
 
 
 class NotPreparedError(LookupError):
@@ -69,21 +53,57 @@ class FactSources:
 
 def amount_of(event: RiskEvent) -> int:
     """The event's amount in MXN centavos, 0 when it has none."""
-    return mxn_minor(event.amount) or 0
+    amount = event.amount
+    if amount is not None and amount.currency is MXN:  # the common case, without a call
+        return amount.amount_minor
+    return mxn_minor(amount) or 0
+
+
+def total_minor(events: Iterable[RiskEvent]) -> int:
+    """The sum of the events' amounts in MXN centavos (``amount_of`` of each)."""
+    total = 0
+    for event in events:
+        amount = event.amount
+        if amount is not None:
+            total += amount.amount_minor if amount.currency is MXN else mxn_minor(amount) or 0
+    return total
+
+
+@lru_cache(maxsize=256)
+def duration(seconds: int) -> timedelta:
+    """``timedelta(seconds=seconds)``, built once per window length (rulesets use a handful)."""
+    return timedelta(seconds=seconds)
+
+
+def _party(attributes: Mapping[str, object], name: str) -> str | None:
+    value = attributes.get(name)
+    return value if isinstance(value, str) and value else None
 
 
 class FactContext:
-    """One event's view of the world, as of the event's time."""
+    """One event's view of the world, as of the event's time.
+
+    Everything it fetches or derives is kept for the event's duration (histories by key and
+    kinds, values used, profiles, list entries, identifiers, caps), so the several facts that
+    read the same thing pay for it once. A context is never reused for another event.
+    """
 
     __slots__ = (
+        "_caps",
         "_entries",
+        "_identifiers",
+        "_local",
+        "_month_start",
         "_profiles",
-        "_values",
+        "_times",
+        "_used",
         "_windows",
         "at",
         "event",
         "memo",
         "parties",
+        "party",
+        "profile_of",
         "recorded_before",
         "settings",
         "sources",
@@ -100,26 +120,56 @@ class FactContext:
         self.settings = settings
         self.sources = sources
         self.recorded_before = recorded_before
-        self.at = ensure_utc(event.occurred_at, field="occurred_at")
-        self.parties: dict[str, str | None] = {r: party_id(event, r) for r in PARTY_ROLES}
+        at = event.occurred_at
+        self.at = at if at.tzinfo is UTC else ensure_utc(at, field="occurred_at")
+        attributes = event.attributes
+        # Same as ``vocabulary.party_id`` for each of PARTY_ROLES, without three calls.
+        self.parties: dict[str, str | None] = {
+            "payer": _party(attributes, "payer_id"),
+            "payee": _party(attributes, "payee_id"),
+            "actor": event.actor_id,
+        }
+        self.party: Callable[[str], str | None] = self.parties.get
+        """The user id in ``role`` (``payer``, ``payee``, ``actor``), or ``None``.
+
+        The dictionary's own ``get``: providers call it for most facts, so it costs no frame.
+        """
+        self.profile_of: Callable[[str], PartyProfile | None] = self._profile_of
+        """The prepared profile of the party in ``role`` (``None`` without a party or profile).
+
+        Raises ``NotPreparedError`` until profiles are prepared; from then on it is a lookup in
+        a dictionary by role, like :attr:`party`.
+        """
         self.memo: dict[str, object] = {}
         """Scratch space for values several providers derive from the same inputs."""
         self._profiles: dict[str, PartyProfile | None] = {}
-        self._windows: dict[tuple[HistoryKey, frozenset[str] | None], _Fetched] = {}
-        self._values: dict[tuple[HistoryKey, str], Mapping[str, tuple[datetime, datetime]]] = {}
+        # Per key and kinds: the widest window fetched, as ``(since, events)``, and the events'
+        # times once a narrower window has been cut from it.
+        self._windows: dict[_WindowKey, tuple[datetime | None, Sequence[RiskEvent]]] = {}
+        self._times: dict[_WindowKey, list[datetime]] = {}
+        self._used: dict[tuple[HistoryKey, str], Mapping[str, tuple[datetime, datetime]]] = {}
         self._entries: tuple[ListEntry, ...] | None = None
+        self._identifiers: frozenset[Identifier] | None = None
+        self._caps: dict[int, int | None] = {}
+        self._local: datetime | None = None
+        self._month_start: datetime | None = None
 
     async def prepare(self, needs: Collection[str]) -> None:
         """Fetch what the facts about to be computed need (idempotent)."""
         if "profiles" in needs or "lists" in needs:
+            profiles = self._profiles
             for user in self.parties.values():
-                await self.profile(user)
+                if user is not None and user not in profiles:
+                    profiles[user] = await self.sources.profiles.profile_as_of(user, self.at)
+            by_role: dict[str, PartyProfile | None] = {}
+            for role, user in self.parties.items():
+                if user is not None:
+                    by_role[role] = profiles[user]
+            self.profile_of = by_role.get
         if "lists" in needs and self._entries is None:
-            self._entries = await self.sources.lists.active_matches(self.identifiers(), self.at)
-
-    def party(self, role: str) -> str | None:
-        """The user id in ``role`` (``payer``, ``payee``, ``actor``)."""
-        return self.parties.get(role)
+            self._entries = await self.sources.lists.active_matches(
+                self._every_identifier(), self.at
+            )
 
     async def profile(self, user: str | None) -> PartyProfile | None:
         """The profile of ``user`` as of the event (any user, fetched on demand)."""
@@ -129,12 +179,8 @@ class FactContext:
             self._profiles[user] = await self.sources.profiles.profile_as_of(user, self.at)
         return self._profiles[user]
 
-    def profile_of(self, role: str) -> PartyProfile | None:
-        """The prepared profile of the party in ``role``.
-
-        Raises:
-            NotPreparedError: profiles were not prepared.
-        """
+    def _profile_of(self, role: str) -> PartyProfile | None:
+        """:attr:`profile_of` before :meth:`prepare` (a profile fetched on demand counts)."""
         user = self.parties.get(role)
         if user is None:
             return None
@@ -147,30 +193,39 @@ class FactContext:
         """Normalised identifiers of one party, or of the event and all its parties.
 
         A party's are its profile's, plus the RFC/CURP on the event for the actor; with ``role``
-        ``None``, the event's own identifier attributes and every party's.
+        ``None``, the event's own identifier attributes and every party's (computed once).
         """
         if role is None:
-            found = {
-                identifier(kind, v)
-                for name, kind in _EVENT_IDENTIFIERS.items()
-                if isinstance(v := self.event.attributes.get(name), str) and v
-            }
-            for each in PARTY_ROLES:
-                found |= self.identifiers(each)
-            return frozenset(found)
+            if self._identifiers is None:
+                self._identifiers = frozenset(self._every_identifier())
+            return self._identifiers
+        mine = self._profile_identifiers(role)
+        if role != "actor" or self.parties.get(role) is None:
+            return mine
+        extra = _attribute_identifiers(self.event.attributes, _ACTOR_IDENTIFIERS)
+        return mine | extra if extra else mine
+
+    def _every_identifier(self) -> tuple[Identifier, ...]:
+        """The event's and every party's identifiers, possibly repeated (fine for a lookup).
+
+        Concatenated rather than merged into a set: the list lookup probes each one anyway.
+        """
+        payer = self._profile_identifiers("payer")
+        payee = self._profile_identifiers("payee")
+        actor = self._profile_identifiers("actor")
+        if actor is payer or actor is payee:  # the same profile's set: once is enough
+            actor = frozenset()
+        # The actor's RFC/CURP on the event are among the event's own identifiers.
+        event = _attribute_identifiers(self.event.attributes, _EVENT_IDENTIFIERS)
+        return (*event, *payer, *payee, *actor)
+
+    def _profile_identifiers(self, role: str) -> frozenset[Identifier]:
+        """The identifiers of the party in ``role``: its profile's, or just its user id."""
         user = self.parties.get(role)
         if user is None:
             return frozenset()
         profile = self.profile_of(role)
-        mine = profile.identifiers if profile else frozenset({identifier(ListKind.USER, user)})
-        if role != "actor":
-            return mine
-        extra = {
-            identifier(kind, v)
-            for name, kind in _ACTOR_IDENTIFIERS.items()
-            if isinstance(v := self.event.attributes.get(name), str) and v
-        }
-        return mine | extra if extra else mine
+        return profile.identifiers if profile else frozenset({identifier(ListKind.USER, user)})
 
     def list_entries(self) -> tuple[ListEntry, ...]:
         """Prepared list entries active at the event's time matching any of its identifiers.
@@ -182,6 +237,10 @@ class FactContext:
             raise NotPreparedError("lists were not prepared")
         return self._entries
 
+    def start(self, seconds: int) -> datetime:
+        """The start of the window of the last ``seconds`` before the event."""
+        return self.at - duration(seconds)
+
     async def since(
         self, key: HistoryKey, since: datetime | None, kinds: frozenset[str] | None = None
     ) -> Sequence[RiskEvent]:
@@ -190,57 +249,109 @@ class FactContext:
         The widest window fetched per key and kinds is kept; narrower ones are cut from it, so
         the several windows the rules read over one party cost one query.
         """
-        fetched = self._windows.get((key, kinds))
-        if fetched is not None and fetched.covers(since):
-            return fetched.cut(since)
+        window_key = (key, kinds)
+        fetched = self._windows.get(window_key)
+        if fetched is not None:
+            fetched_since, events = fetched
+            if fetched_since is None or (since is not None and fetched_since <= since):
+                if since is None or since == fetched_since:
+                    return events
+                times = self._times.get(window_key)
+                if times is None:
+                    times = self._times[window_key] = [event.occurred_at for event in events]
+                return events[bisect_left(times, since) :]
         events = await self.sources.history.events(
             key, since=since, until=self.at, kinds=kinds, recorded_before=self.recorded_before
         )
-        self._windows[key, kinds] = _Fetched(since, events)
+        self._windows[window_key] = (since, events)
+        if self._times:  # times cut from the window this one replaces
+            self._times.pop(window_key, None)
         return events
 
-    async def window(
+    def window(
         self, key: HistoryKey, seconds: int | None, kinds: frozenset[str] | None = None
-    ) -> Sequence[RiskEvent]:
-        """History events under ``key`` in the last ``seconds`` (all of history if ``None``)."""
-        since = None if seconds is None else self.at - timedelta(seconds=seconds)
-        return await self.since(key, since, kinds)
+    ) -> Coroutine[object, None, Sequence[RiskEvent]]:
+        """History events under ``key`` in the last ``seconds`` (all of history if ``None``).
+
+        Awaitable: it is :meth:`since` from a start relative to the event, handed over without a
+        coroutine of its own (a velocity fact is mostly this call).
+        """
+        return self.since(key, None if seconds is None else self.at - duration(seconds), kinds)
+
+    async def used(
+        self, key: HistoryKey, attribute: str
+    ) -> Mapping[str, tuple[datetime, datetime]]:
+        """Every ``attribute`` value used under ``key`` before the event: its first and last use.
+
+        Read once per key and attribute; windows are cut from it by last use. Read-only.
+        """
+        found = self._used.get((key, attribute))
+        if found is None:
+            found = await self.sources.history.values_used(
+                key, attribute, until=self.at, recorded_before=self.recorded_before
+            )
+            self._used[key, attribute] = found
+        return found
 
     async def values_used(
         self, key: HistoryKey, attribute: str, seconds: int | None
     ) -> dict[str, datetime]:
         """Distinct ``attribute`` values under ``key`` used in the last ``seconds`` (or ever).
 
-        Each maps to its first use ever (before the event). The index is read once per key
-        and attribute; every window is cut from it by last use.
+        Each maps to its first use ever (before the event); see :meth:`used`.
         """
-        cache_key = (key, attribute)
-        found = self._values.get(cache_key)
-        if found is None:
-            found = await self.sources.history.values_used(
-                key, attribute, until=self.at, recorded_before=self.recorded_before
-            )
-            self._values[cache_key] = found
+        found = await self.used(key, attribute)
         if seconds is None:
             return {value: first for value, (first, _) in found.items()}
-        since = self.at - timedelta(seconds=seconds)
+        since = self.at - duration(seconds)
         return {value: first for value, (first, last) in found.items() if last >= since}
+
+    def local(self) -> datetime:
+        """The event's time in the ruleset's time zone (converted once per event).
+
+        The settings' calendar helpers accept it as is: converting a time to the zone it is
+        already in costs nothing.
+        """
+        if self._local is None:
+            self._local = self.settings.local(self.at)
+        return self._local
 
     def cap_minor(self, level: int) -> int | None:
         """The monthly cap of KYC ``level`` on the event's date (cached per event)."""
-        key = f"cap:{level}"
-        if key not in self.memo:
-            self.memo[key] = self.settings.cap_minor(level, self.at)
-        cap = self.memo[key]
-        return cap if isinstance(cap, int) else None
+        caps = self._caps
+        if level not in caps:
+            caps[level] = self.settings.cap_minor_on(level, self.local().date())
+        return caps[level]
 
     def month_start(self) -> datetime:
-        """Start of the event's local calendar month (cached per event)."""
-        start = self.memo.get("month_start")
-        if not isinstance(start, datetime):
-            start = self.memo["month_start"] = self.settings.month_start(self.at)
-        return start
+        """Start of the event's local calendar month, as a UTC time (cached per event).
+
+        The same instant as ``Settings.month_start``; in UTC, like every stored time, so that
+        the window searches compare times without computing a zone offset each time.
+        """
+        if self._month_start is None:
+            self._month_start = self.settings.month_start_utc(self.local())
+        return self._month_start
 
     def is_current(self, kind: str, role: str, user: str | None) -> bool:
         """Whether the event itself is a ``kind`` event with ``user`` in ``role``."""
         return user is not None and self.event.kind == kind and self.parties.get(role) == user
+
+
+def _attribute_identifiers(
+    attributes: Mapping[str, object], kinds: Mapping[str, ListKind]
+) -> frozenset[Identifier]:
+    """The normalised identifiers among the non-empty text ``attributes`` named in ``kinds``."""
+    found: set[Identifier] = set()
+    # Walk the shorter of the two: an event carries a handful of attributes.
+    if len(attributes) < len(kinds):
+        for name, value in attributes.items():
+            kind = kinds.get(name)
+            if kind is not None and isinstance(value, str) and value:
+                found.add(identifier(kind, value))
+    else:
+        for name, kind in kinds.items():
+            value = attributes.get(name)
+            if isinstance(value, str) and value:
+                found.add(identifier(kind, value))
+    return frozenset(found)

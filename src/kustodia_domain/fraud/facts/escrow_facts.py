@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from kustodia_domain.fraud.facts.context import FactContext, amount_of
+from kustodia_domain.fraud.facts.context import FactContext, amount_of, total_minor
 from kustodia_domain.fraud.facts.registry import FamilyList
 from kustodia_domain.fraud.facts.velocity_facts import CREATE, FUND, SECOND
 from kustodia_domain.fraud.screening import FactValue, RiskEvent
@@ -21,20 +21,33 @@ async def escrow_fundings(ctx: FactContext, escrow_id: str | None) -> Sequence[R
     return await ctx.since(("escrow", escrow_id), None, FUND)
 
 
-async def first_funding(
-    ctx: FactContext, escrow_id: str | None, before: datetime
-) -> datetime | None:
-    """When ``escrow_id`` was first funded, if that was before ``before``."""
-    fundings = await escrow_fundings(ctx, escrow_id)
+def first_funding_of(fundings: Sequence[RiskEvent], before: datetime) -> datetime | None:
+    """When the first of an escrow's ``fundings`` happened, if that was before ``before``."""
     if not fundings or fundings[0].occurred_at >= before:
         return None
     return fundings[0].occurred_at
 
 
-async def _own_fundings(ctx: FactContext) -> list[RiskEvent]:
-    fundings = list(await escrow_fundings(ctx, ctx.event.escrow_id))
+async def first_funding(
+    ctx: FactContext, escrow_id: str | None, before: datetime
+) -> datetime | None:
+    """When ``escrow_id`` was first funded, if that was before ``before``."""
+    if escrow_id is None:
+        return None
+    return first_funding_of(await ctx.since(("escrow", escrow_id), None, FUND), before)
+
+
+async def _own_fundings(ctx: FactContext) -> tuple[RiskEvent, ...]:
+    """The escrow's fundings before the event, plus the event if it is one (kept per event)."""
+    found = ctx.memo.get("escrow.fundings")
+    if isinstance(found, tuple):
+        return found
+    fundings: tuple[RiskEvent, ...] = ()
+    if ctx.event.escrow_id is not None:
+        fundings = (*await ctx.since(("escrow", ctx.event.escrow_id), None, FUND),)
     if ctx.event.kind == "escrow.fund":
-        fundings.append(ctx.event)
+        fundings = (*fundings, ctx.event)
+    ctx.memo["escrow.fundings"] = fundings
     return fundings
 
 
@@ -52,7 +65,7 @@ async def _amount(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
 async def _funded(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
     if ctx.event.escrow_id is None:
         return None
-    return sum(amount_of(e) for e in await _own_fundings(ctx))
+    return total_minor(await _own_fundings(ctx))
 
 
 @FAMILIES.fact(
@@ -62,10 +75,9 @@ async def _funded(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
 )
 async def _overfunded(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
     amount = await _amount(ctx, ())
-    funded = await _funded(ctx, ())
-    if not isinstance(amount, int) or not isinstance(funded, int):
+    if not isinstance(amount, int) or ctx.event.escrow_id is None:
         return None
-    return funded - amount
+    return total_minor(await _own_fundings(ctx)) - amount
 
 
 @FAMILIES.fact(

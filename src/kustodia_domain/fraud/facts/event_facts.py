@@ -47,7 +47,7 @@ def _amount(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
 
 @FAMILIES.fact("event.local_hour", "int", "Hour of day (0-23) in the ruleset's time zone.")
 def _local_hour(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
-    return ctx.settings.local(ctx.at).hour
+    return ctx.local().hour
 
 
 @FAMILIES.fact("event.escrow_kind", "str", "The ``escrow_kind`` attribute, if any.")

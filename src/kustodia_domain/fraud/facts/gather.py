@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import cast
 
-from kustodia_domain.fraud.facts.catalog import AsyncProvider, FactRequest, SyncProvider
+from kustodia_domain.fraud.facts.catalog import FactRequest
 from kustodia_domain.fraud.facts.context import FactContext
 from kustodia_domain.fraud.screening import FactValue
-
-_PYTHON_TYPES: dict[str, type] = {"int": int, "str": str, "bool": bool}
-
-
-def _is_text_subclass(value: FactValue, declared: str) -> bool:
-    # Types are exact (a bool is not a count) except text: a StrEnum compares as its value.
-    return declared == "str" and isinstance(value, str)
 
 
 async def gather_facts(
@@ -26,8 +18,9 @@ async def gather_facts(
     """Values of ``requests`` (reusing ``known`` ones) and the errors of those that failed.
 
     A provider that raises, or returns a value of the wrong type, yields ``None`` and an error
-    entry; the rules that read that fact then fail closed. ``ctx`` must have been prepared for
-    the requests' ``needs`` (see :meth:`FactContext.prepare`).
+    entry; the rules that read that fact then fail closed. Types are exact (a bool is not a
+    count) except text: a ``StrEnum`` compares as its value. ``ctx`` must have been prepared
+    for the requests' ``needs`` (see :meth:`FactContext.prepare`).
     """
     values: dict[str, FactValue] = {}
     errors: dict[str, str] = {}
@@ -41,16 +34,17 @@ async def gather_facts(
         family = request.family
         try:
             if family.asynchronous:
-                value = await cast("AsyncProvider", family.provider)(ctx, request.args)
+                value = await family.as_async(ctx, request.args)
             else:
-                value = cast("SyncProvider", family.provider)(ctx, request.args)
+                value = family.as_sync(ctx, request.args)
         except Exception as exc:  # a failing fact fails its rules closed
             values[key], errors[key] = None, f"{type(exc).__name__}: {exc}"
             continue
+        wanted = family.python_type
         if (
             value is not None
-            and type(value) is not _PYTHON_TYPES[family.type]
-            and not _is_text_subclass(value, family.type)
+            and type(value) is not wanted
+            and not (wanted is str and isinstance(value, str))
         ):
             values[key] = None
             errors[key] = f"provider returned {type(value).__name__}, not {family.type}"

@@ -8,7 +8,7 @@ list, the kind of identifier and the entry, never the value.
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Sequence
 
 from kustodia_domain.fraud.facts.catalog import FactFamily
 from kustodia_domain.fraud.facts.context import FactContext
@@ -22,19 +22,30 @@ FAMILIES = FamilyList()
 _SHOWN = 3
 
 
-def entries_on(ctx: FactContext, name: ListName) -> list[ListEntry]:
+def entries_on(ctx: FactContext, name: ListName) -> Sequence[ListEntry]:
     """Prepared entries of list ``name`` matching the event, by id (partitioned once)."""
     partition = ctx.memo.get("lists")
     if not isinstance(partition, dict):
-        partition = cast("dict[ListName, list[ListEntry]]", {})
-        for entry in sorted(ctx.list_entries(), key=lambda e: e.entry_id):
-            partition.setdefault(entry.list_name, []).append(entry)
-        ctx.memo["lists"] = partition
-    found: list[ListEntry] = partition.get(name, [])
+        partition = ctx.memo["lists"] = _partition(ctx.list_entries())
+    found: Sequence[ListEntry] = partition.get(name, ())
     return found
 
 
-def _describe(entries: list[ListEntry]) -> str:
+def _partition(entries: tuple[ListEntry, ...]) -> dict[ListName, list[ListEntry]]:
+    partition: dict[ListName, list[ListEntry]] = {}
+    for entry in sorted(entries, key=lambda e: e.entry_id):
+        partition.setdefault(entry.list_name, []).append(entry)
+    return partition
+
+
+# Module constants: reading an enum member through its class is an attribute lookup each time.
+_BLOCKLIST, _WATCHLIST = ListName.BLOCKLIST, ListName.WATCHLIST
+_UIF, _PEP = ListName.UIF_BLOCKED, ListName.PEP
+
+
+def _describe(entries: Sequence[ListEntry]) -> str:
+    if not entries:  # the common case
+        return ""
     shown = [f"{e.kind} on {e.list_name} ({e.entry_id}: {e.reason})" for e in entries[:_SHOWN]]
     more = len(entries) - _SHOWN
     return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
@@ -44,38 +55,38 @@ def _describe(entries: list[ListEntry]) -> str:
     "event.blocklist_hits", "int", "Active blocklist entries matching the event.", needs=LISTS
 )
 def _block_hits(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
-    return len(entries_on(ctx, ListName.BLOCKLIST))
+    return len(entries_on(ctx, _BLOCKLIST))
 
 
 @FAMILIES.fact("event.blocklist_match", "str", "Which blocklist entries matched.", needs=LISTS)
 def _block_match(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
-    return _describe(entries_on(ctx, ListName.BLOCKLIST))
+    return _describe(entries_on(ctx, _BLOCKLIST))
 
 
 @FAMILIES.fact(
     "event.watchlist_hits", "int", "Active watchlist entries matching the event.", needs=LISTS
 )
 def _watch_hits(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
-    return len(entries_on(ctx, ListName.WATCHLIST))
+    return len(entries_on(ctx, _WATCHLIST))
 
 
 @FAMILIES.fact("event.watchlist_match", "str", "Which watchlist entries matched.", needs=LISTS)
 def _watch_match(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
-    return _describe(entries_on(ctx, ListName.WATCHLIST))
+    return _describe(entries_on(ctx, _WATCHLIST))
 
 
 @FAMILIES.fact(
     "parties.uif_id_hit", "bool", "An identifier is on the UIF blocked-persons list.", needs=LISTS
 )
 def _uif_id(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
-    return bool(entries_on(ctx, ListName.UIF_BLOCKED))
+    return bool(entries_on(ctx, _UIF))
 
 
 @FAMILIES.fact(
     "parties.pep_hit", "bool", "A party is a politically exposed person (PEP list).", needs=LISTS
 )
 def _pep(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
-    return bool(entries_on(ctx, ListName.PEP))
+    return bool(entries_on(ctx, _PEP))
 
 
 @FAMILIES.fact(
@@ -85,13 +96,22 @@ def _pep(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
     needs=PROFILES,
 )
 async def _uif_name(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
-    names = {p.kyc_name for role in PARTY_ROLES if (p := ctx.profile_of(role)) and p.kyc_name}
-    tokens = frozenset(token for name in names for token in name_tokens(name))
+    names: set[str] = set()
+    tokens: set[str] = set()
+    for role in PARTY_ROLES:
+        profile = ctx.profile_of(role)
+        name = None if profile is None else profile.kyc_name
+        if name and name not in names:
+            names.add(name)
+            tokens.update(name_tokens(name))
     if not tokens:
         return 0
-    candidates = await ctx.sources.lists.names_sharing_tokens(tokens, ctx.at)
-    listed = [e.value for e in candidates if e.list_name is ListName.UIF_BLOCKED]
-    return max((similarity_permille(n, v) for n in names for v in listed), default=0)
+    best = 0
+    for entry in await ctx.sources.lists.names_sharing_tokens(tokens, ctx.at):
+        if entry.list_name is _UIF:
+            for name in names:
+                best = max(best, similarity_permille(name, entry.value))
+    return best
 
 
 def _sat_family(role: str) -> FactFamily:

@@ -98,9 +98,10 @@ async def _evidence(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
     return len({e.escrow_id for e in events} - {None, ctx.event.escrow_id})
 
 
-async def _devices(ctx: FactContext) -> Mapping[str, datetime]:
+async def _devices(ctx: FactContext) -> Mapping[str, tuple[datetime, datetime]]:
+    """Every device the actor used before the event, with its first and last use."""
     actor = ctx.event.actor_id
-    return {} if actor is None else await ctx.values_used(("actor", actor), "device", None)
+    return {} if actor is None else await ctx.used(("actor", actor), "device")
 
 
 @FAMILIES.fact(
@@ -112,8 +113,8 @@ async def _device_age(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
     device = text_attribute(ctx.event, "device")
     if device is None or ctx.event.actor_id is None:
         return None
-    first = (await _devices(ctx)).get(device)
-    return 0 if first is None else (ctx.at - first) // SECOND
+    used = (await _devices(ctx)).get(device)
+    return 0 if used is None else (ctx.at - used[0]) // SECOND
 
 
 @FAMILIES.fact(
@@ -124,4 +125,5 @@ async def _device_age(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
 async def _other_devices(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
     if ctx.event.actor_id is None:
         return None
-    return len(set(await _devices(ctx)) - {text_attribute(ctx.event, "device")})
+    devices = await _devices(ctx)
+    return len(devices) - (text_attribute(ctx.event, "device") in devices)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from kustodia_domain.fraud.facts.catalog import FactFamily
 from kustodia_domain.fraud.facts.context import FactContext, amount_of
-from kustodia_domain.fraud.facts.escrow_facts import first_funding
+from kustodia_domain.fraud.facts.escrow_facts import first_funding_of
 from kustodia_domain.fraud.facts.registry import PROFILES, FamilyList
-from kustodia_domain.fraud.facts.velocity_facts import BPS, DISPUTE, RELEASE, SECOND
+from kustodia_domain.fraud.facts.velocity_facts import BPS, DISPUTE, FUND, RELEASE, SECOND
 from kustodia_domain.fraud.history import pair_value
 from kustodia_domain.fraud.lists import ListKind
 from kustodia_domain.fraud.screening import FactValue, RiskEvent
@@ -42,12 +43,17 @@ def _shared_ids(ctx: FactContext, args: tuple[int, ...]) -> FactValue:
     return len({kind for kind, _ in mine.identifiers & theirs.identifiers} - {ListKind.USER})
 
 
-async def _used(ctx: FactContext, user: str, attribute: str, seconds: int) -> set[str]:
-    used = set(await ctx.values_used(("actor", user), attribute, seconds))
-    current = ctx.event.attributes.get(attribute)
-    if ctx.event.actor_id == user and isinstance(current, str) and current:
-        used.add(current)
-    return used
+def _current(ctx: FactContext, user: str, attribute: str) -> str | None:
+    """The ``attribute`` value ``user`` uses on the event, if ``user`` is its actor."""
+    current = ctx.event.attributes.get(attribute) if ctx.event.actor_id == user else None
+    return current if isinstance(current, str) and current else None
+
+
+def _in_window(
+    value: str, used: Mapping[str, tuple[datetime, datetime]], current: str | None, since: datetime
+) -> bool:
+    """Whether ``value`` was used since ``since``: on the event, or last used in the window."""
+    return value == current or (value in used and used[value][1] >= since)
 
 
 def _shared_family(attribute: str) -> FactFamily:
@@ -55,10 +61,25 @@ def _shared_family(attribute: str) -> FactFamily:
         payer, payee = ctx.party("payer"), ctx.party("payee")
         if payer is None or payee is None or payer == payee:
             return None
-        both = await _used(ctx, payer, attribute, args[0]) & await _used(
-            ctx, payee, attribute, args[0]
+        mine = await ctx.used(("actor", payer), attribute)
+        theirs = await ctx.used(("actor", payee), attribute)
+        my_current, their_current = _current(ctx, payer, attribute), _current(ctx, payee, attribute)
+        # A value both used in the window is one both ever used: intersect every value first
+        # (usually nothing is left), then check the window for what is.
+        candidates = mine.keys() & theirs.keys()
+        if my_current is not None and (my_current in theirs or my_current == their_current):
+            candidates.add(my_current)
+        if their_current is not None and their_current in mine:
+            candidates.add(their_current)
+        if not candidates:
+            return 0
+        since = ctx.start(args[0])
+        return sum(
+            1
+            for value in candidates
+            if _in_window(value, mine, my_current, since)
+            and _in_window(value, theirs, their_current, since)
         )
-        return len(both)
 
     return FactFamily(
         name=f"pair.shared_{attribute}s",
@@ -70,9 +91,13 @@ def _shared_family(attribute: str) -> FactFamily:
 
 
 async def _quick(ctx: FactContext, releases: Sequence[RiskEvent], max_delay: int) -> int:
+    """How many ``releases`` came less than ``max_delay`` seconds after their escrow's funding."""
     count = 0
     for release in releases:
-        funded = await first_funding(ctx, release.escrow_id, release.occurred_at)
+        if release.escrow_id is None:
+            continue
+        fundings = await ctx.since(("escrow", release.escrow_id), None, FUND)
+        funded = first_funding_of(fundings, release.occurred_at)
         if funded is not None and (release.occurred_at - funded) // SECOND < max_delay:
             count += 1
     return count

@@ -62,8 +62,10 @@ def _lost(role: str, ctx: FactContext, args: tuple[int, ...]) -> FactValue:
     if ctx.party(role) is None:
         return None
     profile = ctx.profile_of(role)
-    since = ctx.at - args[0] * _SECOND if args else None
     lost = profile.disputes_lost_at if profile else ()
+    if not lost:  # most parties
+        return 0
+    since = ctx.start(args[0]) if args else None
     return sum(1 for at in lost if at < ctx.at and (since is None or at >= since))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kustodia_domain.fraud.facts.catalog import ArgKind, FactFamily, Need
-from kustodia_domain.fraud.facts.context import FactContext, amount_of
+from kustodia_domain.fraud.facts.context import FactContext, amount_of, total_minor
 from kustodia_domain.fraud.facts.registry import NONE, PROFILES, RoleProvider, role_family
 from kustodia_domain.fraud.lists import ListKind, normalize_identifier
 from kustodia_domain.fraud.screening import FactValue
@@ -46,17 +46,17 @@ async def _funded_escrows(role: str, ctx: FactContext, args: tuple[int, ...]) ->
     user = ctx.party(role)
     if user is None:
         return None
-    funds = list(await ctx.window(("payer", user), args[0], FUND))
+    escrows = {e.escrow_id or e.event_id for e in await ctx.window(("payer", user), args[0], FUND)}
     if ctx.is_current("escrow.fund", "payer", user):
-        funds.append(ctx.event)
-    return len({e.escrow_id or e.event_id for e in funds})
+        escrows.add(ctx.event.escrow_id or ctx.event.event_id)
+    return len(escrows)
 
 
 async def _funded_minor(role: str, ctx: FactContext, args: tuple[int, ...]) -> FactValue:
     user = ctx.party(role)
     if user is None:
         return None
-    total = sum(amount_of(e) for e in await ctx.window(("payer", user), args[0], FUND))
+    total = total_minor(await ctx.window(("payer", user), args[0], FUND))
     return total + (amount_of(ctx.event) if ctx.is_current("escrow.fund", "payer", user) else 0)
 
 
@@ -67,7 +67,22 @@ async def _month_inflow(role: str, ctx: FactContext, args: tuple[int, ...]) -> F
     start = ctx.month_start()
     funds = await ctx.since(("payer", user), start, FUND)
     payouts = await ctx.since(("payee", user), start, PAYOUT)
-    return sum(amount_of(e) for e in funds) + sum(amount_of(e) for e in payouts)
+    return total_minor(funds) + total_minor(payouts)
+
+
+def _disjoint(bands: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Disjoint ``(low, high)`` intervals covering exactly the amounts ``bands`` cover.
+
+    With disjoint bands an amount falls in at most one, so counting (amount, band) matches
+    counts amounts, in one pass.
+    """
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(bands):
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
 
 
 async def _near_cap(role: str, ctx: FactContext, args: tuple[int, ...]) -> FactValue:
@@ -77,11 +92,11 @@ async def _near_cap(role: str, ctx: FactContext, args: tuple[int, ...]) -> FactV
     profile = ctx.profile_of(role)
     level_cap = ctx.cap_minor(profile.kyc_level if profile else 1)
     caps = [c for c in (level_cap, *ctx.settings.reporting_thresholds_minor) if c]
-    bands = [(cap * args[1] // BPS, cap) for cap in caps]
+    bands = _disjoint([(cap * args[1] // BPS, cap) for cap in caps])
     amounts = [amount_of(e) for e in await ctx.window(("payer", user), args[0], FUND)]
     if ctx.is_current("escrow.fund", "payer", user):
         amounts.append(amount_of(ctx.event))
-    return sum(1 for a in amounts if any(low <= a <= high for low, high in bands))
+    return sum(1 for a in amounts for low, high in bands if low <= a <= high)
 
 
 async def _as_payer(role: str, ctx: FactContext, args: tuple[int, ...]) -> FactValue:
