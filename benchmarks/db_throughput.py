@@ -11,9 +11,9 @@ a funded escrow, one unit of work. ``N`` workers (asyncio tasks, each unit on it
 connection) release distinct escrows as fast as they can, in ``P`` processes (``N / P``
 workers each, every process with its own engine and a warm-up of its own first). Latency is
 per release; SQL statements are counted over the timed phase with SQLAlchemy's
-``before_cursor_execute`` event plus the statements the adapters send straight through asyncpg
-(``kustodia_adapters.sql.direct``); ``BEGIN`` and ``COMMIT``, when a unit needs them, are sent
-by the driver and come on top. The risk
+``before_cursor_execute`` event, which the statements the adapters send straight through
+asyncpg (``kustodia_adapters.sql.direct``) announce too; ``BEGIN`` and ``COMMIT``, when a unit
+needs them, are sent by the driver and come on top. The risk
 screen lets everything through: the rule engine has a benchmark of its own
 (``docs/benchmarks-fraud.md``), and this one measures persistence.
 
@@ -44,7 +44,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
-import asyncpg
 import attrs
 from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -225,25 +224,16 @@ async def _prepare(
 # ---------------------------------------------------------------- releasing, timed
 @contextmanager
 def _counting(engine: AsyncEngine) -> Iterator[list[int]]:
-    """Statements sent through SQLAlchemy, and those sent straight through asyncpg (``direct``)."""
+    """Statements sent, through SQLAlchemy or straight through asyncpg (announced alike)."""
     count = [0]
 
     def record(*_: Any) -> None:
         count[0] += 1
 
-    direct = asyncpg.Connection.fetch
-
-    async def fetch(connection: asyncpg.Connection, query: str, *args: Any) -> Any:
-        # SQLAlchemy's adapter runs prepared statements, never this method: nothing twice.
-        count[0] += 1
-        return await direct(connection, query, *args)
-
     event.listen(engine.sync_engine, "before_cursor_execute", record)
-    asyncpg.Connection.fetch = fetch
     try:
         yield count
     finally:
-        asyncpg.Connection.fetch = direct
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 

@@ -133,14 +133,28 @@ class SqlTransaction:
         if driver is None:
             raw = await self.connection.get_raw_connection()
             driver = self._driver = raw.driver_connection
+        arguments = statement.arguments(parameters)
+        self._announce(statement.sql, arguments)
         try:
-            records = await driver.fetch(statement.sql, *statement.arguments(parameters))
+            records = await driver.fetch(statement.sql, *arguments)
         except asyncpg.PostgresError as error:
             translated = self._refused(error)
             if translated is None:
                 raise
             raise translated from error
         return statement.rows(records)
+
+    def _announce(self, sql: str, arguments: list[Any]) -> None:
+        """Tell SQLAlchemy's ``before_cursor_execute`` listeners of a statement sent directly.
+
+        Whatever watches statements through SQLAlchemy's events (statement counts, logging)
+        sees the direct ones too; there is no cursor nor execution context to give them.
+        """
+        connection = self.connection.sync_connection
+        if connection is None:
+            return
+        for listener in connection.dispatch.before_cursor_execute:
+            listener(connection, None, sql, arguments, None, False)  # noqa: FBT003 - executemany
 
     def _refused(self, error: Exception) -> KustodiaError | None:
         """The port error a database refusal stands for, or ``None``; the unit has failed."""
