@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
-from sqlalchemy import ColumnElement, Text, any_, bindparam, literal, select, union_all
+from sqlalchemy import ColumnElement, Text, TextClause, bindparam, literal, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from kustodia_adapters.sql.direct import DirectStatement
@@ -98,7 +98,7 @@ class SqlLedger(Ledger):
         return current
 
 
-def _read_statement(named: ColumnElement[bool]) -> Any:
+def _read_statement(named: ColumnElement[bool] | TextClause) -> Any:
     """The balances ``named`` selects and the postings stored under ``key``, in one statement.
 
     Built once, with ``codes`` and ``key`` bound at execution: a statement built per call costs
@@ -128,9 +128,20 @@ def _read_statement(named: ColumnElement[bool]) -> Any:
 _READ: Final = _read_statement(_balances.account.in_(bindparam("codes", expanding=True)))
 """SQLite: ``IN`` with one parameter per code, rendered per call."""
 _READ_ANY: Final = DirectStatement(
-    _read_statement(_balances.account == any_(bindparam("codes", type_=ARRAY(Text()))))
+    _read_statement(
+        text(
+            "ledger_balances.account = ANY (ARRAY(SELECT unnest(CAST(:codes AS TEXT[]))))"
+        ).bindparams(bindparam("codes", type_=ARRAY(Text())))
+    )
 )
-"""PostgreSQL: one array parameter, so the text never changes (see ``direct``)."""
+"""PostgreSQL: one array parameter, so the text never changes (see ``direct``).
+
+The array is read through a scalar subquery, so that the planner estimates its length the same
+way in a custom plan as in the generic one: compared with ``= ANY(:codes)``, whose custom plans
+know the length (and look cheaper than the generic plan, so the statement was planned again at
+every execution, about 0.15 ms of the server's time against 0.03 ms to run it), the generic
+plan is kept after the plan cache's first five executions.
+"""
 _BALANCE: Final = select(_balances.total_minor).where(_balances.account == bindparam("account"))
 _ESCROW_TRANSACTIONS: Final = (
     select(ledger_transactions, ledger_postings)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -38,12 +37,12 @@ import orjson
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Column,
     Select,
     Table,
     Text,
     bindparam,
     cast,
+    column,
     exists,
     func,
     insert,
@@ -52,11 +51,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import CTE, TableValuedAlias
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.types import TypeDecorator
 
 from kustodia_adapters.sql.direct import DirectStatement
 from kustodia_adapters.sql.mappers.ledger import account_columns, posting_rows
@@ -299,45 +298,43 @@ async def _flush_per_table(transaction: SqlTransaction, pending: PendingWrites) 
 
 
 # ---------------------------------------------------------------- PostgreSQL: one statement
-def _is_document(column: Column[Any]) -> bool:
-    return isinstance(column.type, JSON)
+class _JsonText(TypeDecorator[str]):
+    """JSON text the caller serialised (:func:`_document`); the driver binds it as given."""
 
-
-class _BoundAsIs(TypeDecorator[list[Any]]):
-    """A one-dimensional ``ARRAY`` of the given item type that the driver binds as given.
-
-    :func:`_arrays` already converted its items (documents to JSON text, instants checked
-    and in UTC), so SQLAlchemy's per-item processing (a copy of every array) is skipped.
-    """
-
-    impl = ARRAY
+    impl = Text
     cache_ok = True
 
     def bind_processor(self, dialect: Dialect) -> None:
         return None
 
 
-def _item_type(column: Column[Any]) -> TypeEngine[Any]:
-    """The column's type without Python-side conversion (``UtcDateTime`` to its ``DateTime``)."""
-    if _is_document(column):
-        return Text()  # sent as JSON text, cast to JSONB in the SELECT
-    if isinstance(column.type, UtcDateTime):
-        return column.type.impl_instance
-    return column.type
+def _record_set(prefix: str, columns: list[ColumnClause[Any]]) -> TableValuedAlias:
+    """``json_to_recordset(:<prefix>_rows) AS <prefix>_rows(<name> <type>, ...)``.
+
+    One JSON array of row objects per table (:func:`_document`), not one array per column:
+    the driver encodes a text parameter at once where it checks every item of an array, and
+    PostgreSQL plans the statement without seeing how many rows come (it takes a
+    set-returning function's row count from its declaration, where it reads an array
+    constant's length), so its generic plan costs what a custom one would and is kept instead
+    of re-planning at every execution. Columns the objects lack are NULL; keys that name no
+    column are ignored.
+    """
+    document = cast(bindparam(f"{prefix}_rows", type_=_JsonText()), JSON)
+    return (
+        func.json_to_recordset(document)
+        .table_valued(*columns)
+        .render_derived(with_types=True)
+        .alias(f"{prefix}_rows")
+    )
 
 
 def _rows_of(table: Table, names: list[str], *, prefix: str) -> TableValuedAlias:
-    """``unnest(:<prefix>_<name>, ...) AS <prefix>_rows(<names>)``: one array per column."""
-    arrays = [
-        bindparam(f"{prefix}_{name}", type_=_BoundAsIs(_item_type(table.c[name]))) for name in names
-    ]
-    return func.unnest(*arrays).table_valued(*names).render_derived().alias(f"{prefix}_rows")
+    """:func:`_record_set` of ``names``, typed as ``table``'s columns."""
+    return _record_set(prefix, [column(name, table.c[name].type) for name in names])
 
 
-def _selected(table: Table, rows: TableValuedAlias, names: list[str]) -> list[Any]:
-    return [
-        cast(rows.c[name], JSONB) if _is_document(table.c[name]) else rows.c[name] for name in names
-    ]
+def _selected(rows: TableValuedAlias, names: list[str]) -> list[Any]:
+    return [rows.c[name] for name in names]
 
 
 def _written_columns(table: Table) -> list[str]:
@@ -378,11 +375,11 @@ def _one_statement(
             continue
         names = _PLAIN_COLUMNS[table.name]
         rows = _rows_of(table, names, prefix=table.name)
-        source = guarded(select(*_selected(table, rows, names)))
+        source = guarded(select(*_selected(rows, names)))
         written.append(insert(table).from_select(names, source).cte(f"{table.name}_written"))
     if _OUTBOX in parts:
         rows = _rows_of(outbox_messages, _OUTBOX_COLUMNS, prefix=_OUTBOX)
-        source = guarded(select(*_selected(outbox_messages, rows, _OUTBOX_COLUMNS)))
+        source = guarded(select(*_selected(rows, _OUTBOX_COLUMNS)))
         queue = postgresql.insert(outbox_messages).from_select(_OUTBOX_COLUMNS, source)
         written.append(
             queue.on_conflict_do_nothing(index_elements=[outbox_messages.c.key]).cte(
@@ -411,7 +408,7 @@ def _claimed(guarded: Any) -> CTE:
     is a concurrent writer's, and the unique violation fails the whole statement.
     """
     rows = _rows_of(ledger_transactions, _TRANSACTION_COLUMNS, prefix="txn")
-    source = guarded(select(*_selected(ledger_transactions, rows, _TRANSACTION_COLUMNS)))
+    source = guarded(select(*_selected(rows, _TRANSACTION_COLUMNS)))
     return (
         insert(ledger_transactions)
         .from_select(_TRANSACTION_COLUMNS, source)
@@ -422,15 +419,8 @@ def _claimed(guarded: Any) -> CTE:
 
 def _ledger_rows(claimed: CTE) -> list[CTE]:
     """The postings of the claimed transactions and the balances (nothing if none claimed)."""
-    names = ["key", *_POSTING_COLUMNS]
-    arrays = [
-        bindparam(
-            f"leg_{name}",
-            type_=_BoundAsIs(Text() if name == "key" else _item_type(ledger_postings.c[name])),
-        )
-        for name in names
-    ]
-    rows = func.unnest(*arrays).table_valued(*names).render_derived().alias("leg_rows")
+    leg_columns = [column("key", Text()), *(ledger_postings.c[n] for n in _POSTING_COLUMNS)]
+    rows = _record_set("leg", [column(c.name, c.type) for c in leg_columns])
     legs = select(claimed.c.id, *(rows.c[name] for name in _POSTING_COLUMNS)).join_from(
         claimed, rows, claimed.c.key == rows.c.key
     )
@@ -439,24 +429,17 @@ def _ledger_rows(claimed: CTE) -> list[CTE]:
         .from_select(["transaction_id", *_POSTING_COLUMNS], legs)
         .cte("legs_written")
     )
-    rows = _rows_of(ledger_balances, _BALANCE_COLUMNS, prefix="bal")
+    balance_columns = [column(n, ledger_balances.c[n].type) for n in _BALANCE_COLUMNS]
+    changes = select(_record_set("bal", [*balance_columns, column("change", BigInteger())]))
+    proposed = changes.cte("bal_changes")  # read twice: the rows to insert, and each change
     balances = (
-        select(*_selected(ledger_balances, rows, _BALANCE_COLUMNS))
+        select(*(proposed.c[name] for name in _BALANCE_COLUMNS))
         .where(exists(select(claimed.c.id)))
-        .order_by(rows.c.account)  # rows are locked in account order, in every unit
-    )
-    changes = (
-        func.unnest(
-            bindparam("bal_account", type_=_BoundAsIs(Text())),
-            bindparam("bal_change", type_=_BoundAsIs(BigInteger())),
-        )
-        .table_valued("account", "change")
-        .render_derived()
-        .alias("changes")
+        .order_by(proposed.c.account)  # rows are locked in account order, in every unit
     )
     change = (
-        select(changes.c.change)
-        .where(changes.c.account == literal_column("excluded.account"))
+        select(proposed.c.change)
+        .where(proposed.c.account == literal_column("excluded.account"))
         .scalar_subquery()
     )
     upsert = (
@@ -472,32 +455,25 @@ def _ledger_rows(claimed: CTE) -> list[CTE]:
 
 
 @functools.cache
-def _converters(table: Table, names: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
-    """Of ``names``: the JSON documents (sent as text) and the instants (checked for UTC)."""
-    documents = frozenset(name for name in names if _is_document(table.c[name]))
-    instants = frozenset(name for name in names if isinstance(table.c[name].type, UtcDateTime))
-    return documents, instants
+def _instants(table: Table) -> tuple[str, ...]:
+    """``table``'s timestamp columns: checked for a time zone before they are sent."""
+    return tuple(c.name for c in table.columns if isinstance(c.type, UtcDateTime))
 
 
-def _arrays(prefix: str, names: list[str], rows: list[Row], table: Table) -> dict[str, list[Any]]:
-    """One array per column of ``rows``, named ``<prefix>_<column>``, as the driver sends them."""
-    documents, instants = _converters(table, tuple(names))
-    arrays: dict[str, list[Any]] = {}
-    for name in names:
-        column = [row.get(name) for row in rows]
-        if name in documents:
-            column = [orjson.dumps(value).decode() for value in column]
-        elif name in instants:
-            column = [None if value is None else _utc(value) for value in column]
-        arrays[f"{prefix}_{name}"] = column
-    return arrays
+def _document(rows: list[Row], table: Table) -> str:
+    """``rows`` as one JSON array of objects, the parameter of :func:`_record_set`.
 
+    Instants go out in ISO 8601 with their offset, documents as nested JSON.
 
-def _utc(value: datetime) -> datetime:
-    """``value`` in UTC, as :class:`~kustodia_adapters.sql.types.UtcDateTime` binds it."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"refusing to store the naive datetime {value.isoformat()}")
-    return value.astimezone(UTC)
+    Raises:
+        ValueError: an instant of ``table`` is naive (as :class:`UtcDateTime` refuses it).
+    """
+    for name in _instants(table):
+        for row in rows:
+            value = row.get(name)
+            if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+                raise ValueError(f"refusing to store the naive datetime {value.isoformat()}")
+    return orjson.dumps(rows).decode()
 
 
 async def _flush_in_one_statement(
@@ -509,21 +485,19 @@ async def _flush_in_one_statement(
     for table in _APPENDED:
         rows = pending.rows.get(table.name)
         if rows:
-            parameters |= _arrays(table.name, _PLAIN_COLUMNS[table.name], rows, table)
+            parameters[f"{table.name}_rows"] = _document(rows, table)
     if pending.outbox:
         parts.add(_OUTBOX)
         outbox = list(pending.outbox.values())
-        parameters |= _arrays(_OUTBOX, _OUTBOX_COLUMNS, outbox, outbox_messages)
+        parameters["outbox_rows"] = _document(outbox, outbox_messages)
     if pending.posts:
         parts.add(_LEDGER)
         heads = [_transaction_row(post.transaction) for post in pending.posts]
         legs = [leg for post in pending.posts for leg in _posting_rows(post.transaction)]
         balances = _balance_rows(pending)
-        parameters |= _arrays("txn", _TRANSACTION_COLUMNS, heads, ledger_transactions)
-        parameters |= _arrays("leg", _POSTING_COLUMNS, legs, ledger_postings)
-        parameters["leg_key"] = [leg["key"] for leg in legs]
-        parameters |= _arrays("bal", _BALANCE_COLUMNS, balances, ledger_balances)
-        parameters["bal_change"] = [row["change"] for row in balances]
+        parameters["txn_rows"] = _document(heads, ledger_transactions)
+        parameters["leg_rows"] = _document(legs, ledger_postings)
+        parameters["bal_rows"] = _document(balances, ledger_balances)
     update = pending.update
     shape = None
     if update is not None:
