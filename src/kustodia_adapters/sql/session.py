@@ -131,8 +131,7 @@ class SqlTransaction:
             return [dict(row) for row in result.mappings()]
         driver = self._driver
         if driver is None:
-            raw = await self.connection.get_raw_connection()
-            driver = self._driver = raw.driver_connection
+            driver = self._driver = await self._driver_connection()
         arguments = statement.arguments(parameters)
         self._announce(statement.sql, arguments)
         try:
@@ -143,6 +142,13 @@ class SqlTransaction:
                 raise
             raise translated from error
         return statement.rows(records)
+
+    async def _driver_connection(self) -> Any:
+        """The asyncpg connection under ours (no greenlet switch while the pool's is valid)."""
+        sync = self.connection.sync_connection
+        if sync is not None and not sync.closed and not sync.invalidated:
+            return sync.connection.driver_connection
+        return (await self.connection.get_raw_connection()).driver_connection
 
     def _announce(self, sql: str, arguments: list[Any]) -> None:
         """Tell SQLAlchemy's ``before_cursor_execute`` listeners of a statement sent directly.

@@ -72,10 +72,13 @@ class SqlUnitOfWork(UnitOfWork):
         transaction, self._transaction = self._transaction, None
         if transaction is None:
             return
+        connection = transaction.connection
         try:
-            await transaction.connection.rollback()
+            # A unit that only sent direct statements never began one in SQLAlchemy.
+            if connection.in_transaction():
+                await connection.rollback()
         finally:
-            await transaction.connection.close()
+            await connection.close()
 
     async def commit(self) -> None:
         """Send the pending rows (write-behind), then commit.
@@ -89,6 +92,9 @@ class SqlUnitOfWork(UnitOfWork):
         if transaction.failed:
             raise RuntimeError("a statement of this unit of work failed: it can only roll back")
         await flush(transaction, last=True)
+        if not transaction.connection.in_transaction():
+            await transaction.autocommit()  # nothing went through SQLAlchemy: nothing to end
+            return
         try:
             await transaction.connection.commit()
         except DBAPIError as error:
