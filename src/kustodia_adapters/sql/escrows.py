@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, literal, or_, select
 
 from kustodia_adapters.sql.direct import DirectStatement
 from kustodia_adapters.sql.escrow_children import (
@@ -15,13 +15,22 @@ from kustodia_adapters.sql.escrow_children import (
     stored_footprint,
 )
 from kustodia_adapters.sql.footprints import NOTHING_STORED, EscrowFootprint
+from kustodia_adapters.sql.mappers import Row
 from kustodia_adapters.sql.mappers.escrows import escrow_from_row, escrow_values
-from kustodia_adapters.sql.session import CurrentTransaction, SqlTransaction
-from kustodia_adapters.sql.tables import escrow_participants, escrow_payouts, escrows, users
+from kustodia_adapters.sql.session import CurrentTransaction, LedgerRead, SqlTransaction
+from kustodia_adapters.sql.tables import (
+    escrow_participants,
+    escrow_payouts,
+    escrows,
+    ledger_balances,
+    ledger_transactions,
+    users,
+)
 from kustodia_adapters.sql.versions import VersionedUpdate, insert_first_version
 from kustodia_adapters.sql.write_behind import flush, update_from_read_version
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.escrow.states import CUSTODY, EscrowState
+from kustodia_domain.ledger.accounts import Account, AccountKind
 from kustodia_domain.ports.repositories import EscrowRepository
 from kustodia_domain.shared.errors import ConcurrencyConflictError, NotFoundError
 
@@ -102,23 +111,31 @@ class SqlEscrowRepository(EscrowRepository):
         if transaction.pending.holds(*tables):
             await flush(transaction)
 
-    async def _with_parties(self, query: DirectStatement, value: str) -> Escrow | None:
+    async def _with_parties(
+        self, queries: tuple[DirectStatement, DirectStatement], value: str
+    ) -> Escrow | None:
         """One escrow, and the ``users`` rows of its parties for ``users.get`` in this unit.
 
         The use cases that read an escrow go on to read its payee's and brokers' payout
         accounts: one statement instead of one per party. The rows are as of this read, like
-        any row read earlier in the unit.
+        any row read earlier in the unit. On PostgreSQL the same statement reads what
+        ``ledger.post`` checks before it posts for the escrow (its custody account's total
+        and its ledger keys: see ``SqlTransaction.ledger_read``), one statement instead of two.
         """
         await self._flush_if_pending(escrows)
         transaction = self._transaction()
-        rows = await transaction.fetch(query, {"value": value})
+        with_ledger = transaction.dialect.writes_in_one_statement
+        rows = await transaction.fetch(queries[with_ledger], {"value": value})
         if not rows:
             return None
         for row in rows:
             if row[_PARTY_ID] is not None:
                 party = {name: row[label] for name, label in _PARTY_LABELS.items()}
                 transaction.parties_read[row[_PARTY_ID]] = party
-        return _remember(transaction, escrow_from_row(rows[0]))
+        escrow = escrow_from_row(rows[0])
+        if with_ledger:
+            transaction.ledger_read[escrow.id] = _ledger_read(escrow, rows[0])
+        return _remember(transaction, escrow)
 
     async def _all(self, query: Select[Any], parameters: dict[str, Any]) -> list[Escrow]:
         transaction = self._transaction()
@@ -132,22 +149,61 @@ _PARTY_LABELS: Final = {column.name: f"party_{column.name}" for column in users.
 _PARTY_ID: Final = _PARTY_LABELS["id"]
 
 
-def _with_parties(where: ColumnElement[bool]) -> Select[Any]:
+_CUSTODY_TOTAL: Final = "ledger_custody_total"
+_LEDGER_KEYS: Final = "ledger_keys"
+
+
+def _ledger_columns() -> list[Any]:
+    """The escrow's custody account's signed total (``NULL``: no row) and its ledger keys.
+
+    The account's code is built the way :attr:`Account.code` builds it
+    (``escrow_custody:<escrow id>:<currency>``), so the lookup is one probe of the primary key.
+    """
+    code = literal(f"{AccountKind.ESCROW_CUSTODY.value}:") + escrows.c.id + ":" + escrows.c.currency
+    total = select(ledger_balances.c.total_minor).where(ledger_balances.c.account == code)
+    keys = select(func.array_agg(ledger_transactions.c.key)).where(
+        ledger_transactions.c.escrow_id == escrows.c.id
+    )
+    return [
+        total.scalar_subquery().label(_CUSTODY_TOTAL),
+        keys.scalar_subquery().label(_LEDGER_KEYS),
+    ]
+
+
+def _with_parties(where: ColumnElement[bool], *, ledger: bool) -> DirectStatement:
     """The escrow's columns on one row per party, each with that party's ``users`` columns.
 
-    Outer joins: an escrow stored without its parties' users still comes back (once).
+    Outer joins: an escrow stored without its parties' users still comes back (once). With
+    ``ledger`` (PostgreSQL), also :func:`_ledger_columns`.
     """
     parties = [column.label(_PARTY_LABELS[column.name]) for column in users.c]
-    return (
-        select(escrows, *parties)
+    extra = _ledger_columns() if ledger else []
+    return DirectStatement(
+        select(escrows, *extra, *parties)
         .outerjoin(escrow_participants, escrow_participants.c.escrow_id == escrows.c.id)
         .outerjoin(users, users.c.id == escrow_participants.c.user_id)
         .where(where)
     )
 
 
-_BY_ID: Final = DirectStatement(_with_parties(escrows.c.id == bindparam("value")))
-_BY_REFERENCE: Final = DirectStatement(_with_parties(escrows.c.reference == bindparam("value")))
+def _ledger_read(escrow: Escrow, row: Row) -> LedgerRead:
+    custody = Account.custody(escrow.id, escrow.terms.amount.currency).code
+    total = row[_CUSTODY_TOTAL]
+    return LedgerRead(
+        accounts=frozenset((custody,)),
+        totals={} if total is None else {custody: total},
+        keys=frozenset(row[_LEDGER_KEYS] or ()),
+    )
+
+
+_by_id = escrows.c.id == bindparam("value")
+_by_reference = escrows.c.reference == bindparam("value")
+# Indexed by whether the database is PostgreSQL (``writes_in_one_statement``).
+_BY_ID: Final = (_with_parties(_by_id, ledger=False), _with_parties(_by_id, ledger=True))
+_BY_REFERENCE: Final = (
+    _with_parties(_by_reference, ledger=False),
+    _with_parties(_by_reference, ledger=True),
+)
 _BY_PAYOUT: Final = (
     select(escrows)
     .join(escrow_payouts, escrow_payouts.c.escrow_id == escrows.c.id)

@@ -64,7 +64,11 @@ class SqlLedger(Ledger):
         for queued in pending.posts:
             if queued.transaction.key == transaction.key:
                 return _replayed(transaction, list(queued.transaction.postings))
-        stored, existing = await _read_for_posting(current, transaction)
+        known = _known(current, transaction)
+        if known is None:
+            stored, existing = await _read_for_posting(current, transaction)
+        else:
+            stored, existing = known, []
         if existing:
             return _replayed(transaction, existing)
         changes = pending.changes()
@@ -172,6 +176,23 @@ async def _read_for_posting(
         else:
             existing.append(posting_of(row))
     return balances, existing
+
+
+def _known(current: SqlTransaction, transaction: LedgerTransaction) -> dict[Account, int] | None:
+    """The totals :func:`_read_for_posting` would read, if the escrow's read already has them.
+
+    That is when ``transaction`` is tagged with an escrow read in this unit since its last
+    flush, its key is not among the escrow's stored keys, and the read covered every account
+    it draws down. ``None`` otherwise: read them. A key or a total that changed since the
+    escrow's read is a concurrent writer's, found at the write as after any read.
+    """
+    read = current.ledger_read.get(transaction.escrow_id) if transaction.escrow_id else None
+    if read is None or transaction.key in read.keys:
+        return None
+    drawn = _drawn_down(transaction)
+    if any(account.code not in read.accounts for account in drawn):
+        return None
+    return {account: read.totals[account.code] for account in drawn if account.code in read.totals}
 
 
 def _drawn_down(transaction: LedgerTransaction) -> set[Account]:

@@ -33,6 +33,20 @@ from kustodia_domain.shared.errors import KustodiaError
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
+@attrs.frozen(kw_only=True)
+class LedgerRead:
+    """What the escrow's read saw of its ledger: enough for ``ledger.post`` not to read again.
+
+    ``totals`` are the signed totals of the accounts in ``accounts`` that have a row (an
+    account without one holds zero); ``keys`` every ledger transaction key stored for the
+    escrow. Valid until the unit's next flush: what it writes then is in neither.
+    """
+
+    accounts: frozenset[str]
+    totals: Mapping[str, int]
+    keys: frozenset[str]
+
+
 @attrs.define
 class SqlTransaction:
     """One connection inside ``BEGIN``, the database's dialect, and what the unit has read.
@@ -40,7 +54,9 @@ class SqlTransaction:
     ``escrow_footprints`` remembers, per escrow id, the version and write-once child rows as
     last read or written in this unit, so a save inserts only the children that are new.
     ``parties_read`` holds the ``users`` rows of the parties of escrows read in this unit,
-    read in the same statement as the escrow, for ``users.get``. ``pending`` holds the rows
+    read in the same statement as the escrow, for ``users.get``; ``ledger_read`` (PostgreSQL)
+    what that statement read of each escrow's ledger, for ``ledger.post``, until the next
+    flush. ``pending`` holds the rows
     the repositories queued for write-behind
     (:mod:`kustodia_adapters.sql.write_behind`): whoever commits flushes them first. ``failed``
     is set when a statement failed in the database: PostgreSQL then refuses every further
@@ -57,6 +73,7 @@ class SqlTransaction:
     dialect: SqlDialect = attrs.field(init=False)
     escrow_footprints: dict[str, EscrowFootprint] = attrs.field(init=False, factory=dict)
     parties_read: dict[str, dict[str, Any]] = attrs.field(init=False, factory=dict)
+    ledger_read: dict[str, LedgerRead] = attrs.field(init=False, factory=dict)
     pending: PendingWrites = attrs.field(init=False, factory=PendingWrites)
     failed: bool = attrs.field(init=False, default=False)
     _autocommit: bool = attrs.field(init=False, default=False)

@@ -181,6 +181,8 @@ async def flush(transaction: SqlTransaction, *, last: bool = False) -> None:
             or the pending escrow update found the escrow moved on.
         NotFoundError: the pending escrow update found no escrow.
     """
+    # What the unit read of the ledger with an escrow is stale once the unit wrote.
+    transaction.ledger_read.clear()
     if not transaction.pending:
         return
     if not last:

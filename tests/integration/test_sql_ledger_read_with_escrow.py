@@ -1,0 +1,155 @@
+"""PostgreSQL: the escrow's read carries what ``ledger.post`` checks for that escrow.
+
+A release reads its escrow, then posts from the escrow's custody account; the ledger's check
+needs that account's total and whether the transaction's key is stored. The escrow's read
+brings both (``SqlTransaction.ledger_read``), so the post sends nothing. These tests pin that
+what it carries is what the ledger's own read returns, that the post still refuses what it
+refused before (an overdraft, a key stored for different postings) and still accepts a
+replay, and that nothing carried is trusted after the unit wrote. SQLite carries nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kustodia_adapters.in_memory.ids import SequentialIdGenerator
+from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
+from kustodia_domain.escrow.model import Escrow
+from kustodia_domain.ledger.accounts import Account
+from kustodia_domain.ledger.balances import NegativeBalanceError
+from kustodia_domain.services.persistence import persist_escrow
+from kustodia_domain.shared.errors import IdempotencyConflictError
+from kustodia_domain.shared.money import MXN
+from tests.contract.builders import deposit_into, escrow, fund, transfer
+
+
+@contextmanager
+def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement != "BEGIN":
+            seen.append(statement.split(None, 1)[0])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def _on_postgres(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+async def _funded(engine: AsyncEngine) -> Escrow:
+    funded = fund(escrow())
+    async with SqlUnitOfWork(engine) as uow:
+        await persist_escrow(uow, funded, SequentialIdGenerator(), new=True)
+        await uow.commit()
+    return funded
+
+
+def _custody(of: Escrow) -> Account:
+    return Account.custody(of.id, MXN)
+
+
+async def test_the_escrow_read_carries_the_custody_total_and_the_ledger_keys(
+    sql_engine: AsyncEngine,
+) -> None:
+    funded = await _funded(sql_engine)
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await uow.escrows.get(funded.id)
+        carried = uow._current().ledger_read.get(funded.id)
+        totals = await uow.ledger.signed_totals()
+        stored = await uow.ledger.transactions_for_escrow(funded.id)
+    if not _on_postgres(sql_engine):
+        assert carried is None
+        return
+    assert carried is not None
+    code = _custody(funded).code
+    assert carried.accounts == {code}
+    assert carried.totals == {code: totals[_custody(funded)]}
+    assert carried.totals[code] != 0
+    assert carried.keys == {transaction.key for transaction in stored}
+    assert carried.keys
+
+
+async def test_an_escrow_without_ledger_rows_carries_a_zero_total_and_no_keys(
+    sql_engine: AsyncEngine,
+) -> None:
+    unfunded = escrow()
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await persist_escrow(uow, unfunded, SequentialIdGenerator(), new=True)
+        await uow.commit()
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await uow.escrows.get(unfunded.id)
+        carried = uow._current().ledger_read.get(unfunded.id)
+        overdraft = transfer(
+            _custody(unfunded), Account.payable("usr_9", MXN), 1, key="o", escrow_id=unfunded.id
+        )
+        with pytest.raises(NegativeBalanceError):
+            await uow.ledger.post(overdraft)
+    if _on_postgres(sql_engine):
+        assert carried is not None
+        assert (carried.totals, carried.keys) == ({}, frozenset())
+
+
+async def test_a_post_after_the_read_is_checked_against_it_and_sends_nothing(
+    sql_engine: AsyncEngine,
+) -> None:
+    funded = await _funded(sql_engine)
+    held = funded.custody_balance.amount_minor
+    payable = Account.payable("usr_9", MXN)
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await uow.escrows.get(funded.id)
+        too_much = transfer(_custody(funded), payable, held + 1, key="x", escrow_id=funded.id)
+        with _statements(sql_engine) as seen:
+            with pytest.raises(NegativeBalanceError):
+                await uow.ledger.post(too_much)
+            assert await uow.ledger.post(
+                transfer(_custody(funded), payable, held, key="all", escrow_id=funded.id)
+            )
+        assert seen == ([] if _on_postgres(sql_engine) else ["SELECT", "SELECT"])
+        await uow.commit()
+    async with SqlUnitOfWork(sql_engine) as uow:
+        assert await uow.ledger.balance(_custody(funded)) == 0
+        assert await uow.ledger.balance(payable) == held
+
+
+async def test_a_stored_key_is_still_a_replay_or_a_conflict(sql_engine: AsyncEngine) -> None:
+    funded = await _funded(sql_engine)
+    async with SqlUnitOfWork(sql_engine) as uow:
+        stored = (await uow.ledger.transactions_for_escrow(funded.id))[0]
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await uow.escrows.get(funded.id)
+        assert await uow.ledger.post(stored) is False
+        other = deposit_into(funded.id, 1, key=stored.key)
+        with pytest.raises(IdempotencyConflictError):
+            await uow.ledger.post(other)
+
+
+async def test_nothing_carried_is_trusted_once_the_unit_wrote(sql_engine: AsyncEngine) -> None:
+    funded = await _funded(sql_engine)
+    held = funded.custody_balance.amount_minor
+    payable = Account.payable("usr_9", MXN)
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await uow.escrows.get(funded.id)
+        await uow.ledger.post(deposit_into(funded.id, 500, key="more"))
+        # Reading a balance sends the pending rows first: the custody total read with the
+        # escrow no longer counts the 500 added, nor the key "more" among the stored ones.
+        assert await uow.ledger.balance(_custody(funded)) == held + 500
+        assert not uow._current().ledger_read
+        everything = transfer(_custody(funded), payable, held + 500, key="all", escrow_id=funded.id)
+        assert await uow.ledger.post(everything)
+        assert await uow.ledger.post(deposit_into(funded.id, 500, key="more")) is False
+        await uow.commit()
+    async with SqlUnitOfWork(sql_engine) as uow:
+        assert await uow.ledger.balance(_custody(funded)) == 0
+        assert await uow.ledger.balance(payable) == held + 500
