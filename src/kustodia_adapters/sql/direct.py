@@ -2,9 +2,10 @@
 
 A statement executed through SQLAlchemy's asyncio layer costs about 0.1 ms of Python per call
 on top of the driver (the cache lookup, parameter processing, a greenlet switch each way, the
-result object), as much as its round trip on a loopback connection. The three statements of
-the hot path (an escrow read with its parties, the ledger's read before posting, the
-write-behind flush) run thousands of times a second, so on PostgreSQL they skip that layer:
+result object), as much as its round trip on a loopback connection. The statements of the hot
+path (an escrow read with its parties and its ledger state, the ledger's read before posting
+when the escrow's read did not bring what it needs, the write-behind flush) run thousands of
+times a second, so on PostgreSQL they skip that layer:
 :class:`DirectStatement` compiles the SQLAlchemy construct once for the asyncpg dialect and
 keeps its SQL text, the order of its parameters and SQLAlchemy's own bind and result
 converters for its columns; executing it is asyncpg's ``fetch`` of that text (prepared once per
