@@ -52,7 +52,7 @@ class DirectStatement:
             would render itself (literal binds); build it with ``= ANY(:array)`` instead.
     """
 
-    __slots__ = ("_binders", "_columns", "_names", "sql", "statement")
+    __slots__ = ("_binders", "_columns", "_converted", "_names", "sql", "statement")
 
     def __init__(self, statement: Executable) -> None:
         compiled = cast("ClauseElement", statement).compile(dialect=_DIALECT)
@@ -72,9 +72,13 @@ class DirectStatement:
             )
             for name in self._names
         )
-        self._columns: tuple[tuple[str, Converter | None], ...] = tuple(
+        readers = [
             (column.keyname, column.type._cached_result_processor(_DIALECT, None))  # noqa: SLF001
             for column in compiled._result_columns  # noqa: SLF001
+        ]
+        self._columns: tuple[str, ...] = tuple(name for name, _ in readers)
+        self._converted: tuple[tuple[str, Converter], ...] = tuple(
+            (name, reader) for name, reader in readers if reader is not None
         )
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
@@ -91,11 +95,13 @@ class DirectStatement:
 
     def rows(self, records: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         """Records from asyncpg, as SQLAlchemy's result mappings would read: column to value."""
-        columns = self._columns
-        return [
-            {
-                name: value if reader is None or value is None else reader(value)
-                for (name, reader), value in zip(columns, record, strict=True)
-            }
-            for record in records
-        ]
+        columns, converted = self._columns, self._converted
+        rows = []
+        for record in records:
+            row = dict(zip(columns, record, strict=True))
+            for name, reader in converted:  # most columns need no conversion
+                value = row[name]
+                if value is not None:
+                    row[name] = reader(value)
+            rows.append(row)
+        return rows

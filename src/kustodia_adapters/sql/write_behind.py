@@ -236,8 +236,13 @@ def _balance_rows(pending: PendingWrites) -> list[Row]:
             "total_minor": read.get(account, 0) + change,
             "change": change,
         }
-        for account, change in sorted(pending.changes().items())
+        for account, change in sorted(pending.changes().items(), key=_by_code)
     ]
+
+
+def _by_code(item: tuple[Account, int]) -> str:
+    """Balance rows go in the order of their key, as PostgreSQL writes them (``ORDER BY``)."""
+    return item[0].code
 
 
 def _transaction_row(transaction: LedgerTransaction) -> Row:
