@@ -4,8 +4,9 @@ A release reads its escrow, then posts from the escrow's custody account; the le
 needs that account's total and whether the transaction's key is stored. The escrow's read
 brings both (``SqlTransaction.ledger_read``), so the post sends nothing. These tests pin that
 what it carries is what the ledger's own read returns, that the post still refuses what it
-refused before (an overdraft, a key stored for different postings) and still accepts a
-replay, and that nothing carried is trusted after the unit wrote. SQLite carries nothing.
+refused before (an overdraft, a key stored for different postings, a deposit's key stored on
+another escrow) and still accepts a replay, and that nothing carried is trusted after the unit
+wrote. SQLite carries nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.ledger.balances import NegativeBalanceError
+from kustodia_domain.ledger.transactions import LedgerTransaction, escrow_key
 from kustodia_domain.services.persistence import persist_escrow
 from kustodia_domain.shared.errors import IdempotencyConflictError
 from kustodia_domain.shared.money import MXN
@@ -60,6 +62,15 @@ def _custody(of: Escrow) -> Account:
     return Account.custody(of.id, MXN)
 
 
+PAYABLE = Account.payable("usr_9", MXN)
+
+
+def _draw(of: Escrow, amount_minor: int, *, sequence: int) -> LedgerTransaction:
+    """A transaction of ``of``'s own (its key is the escrow's) moving custody to a payable."""
+    key = escrow_key(of.id, sequence)
+    return transfer(_custody(of), PAYABLE, amount_minor, key=key, escrow_id=of.id)
+
+
 async def test_the_escrow_read_carries_the_custody_total_and_the_ledger_keys(
     sql_engine: AsyncEngine,
 ) -> None:
@@ -91,11 +102,10 @@ async def test_an_escrow_without_ledger_rows_carries_a_zero_total_and_no_keys(
     async with SqlUnitOfWork(sql_engine) as uow:
         await uow.escrows.get(unfunded.id)
         carried = uow._current().ledger_read.get(unfunded.id)
-        overdraft = transfer(
-            _custody(unfunded), Account.payable("usr_9", MXN), 1, key="o", escrow_id=unfunded.id
-        )
-        with pytest.raises(NegativeBalanceError):
+        overdraft = _draw(unfunded, 1, sequence=99)
+        with _statements(sql_engine) as seen, pytest.raises(NegativeBalanceError):
             await uow.ledger.post(overdraft)
+    assert seen == ([] if _on_postgres(sql_engine) else ["SELECT"])
     if _on_postgres(sql_engine):
         assert carried is not None
         assert (carried.totals, carried.keys) == ({}, frozenset())
@@ -106,16 +116,14 @@ async def test_a_post_after_the_read_is_checked_against_it_and_sends_nothing(
 ) -> None:
     funded = await _funded(sql_engine)
     held = funded.custody_balance.amount_minor
-    payable = Account.payable("usr_9", MXN)
+    payable = PAYABLE
     async with SqlUnitOfWork(sql_engine) as uow:
         await uow.escrows.get(funded.id)
-        too_much = transfer(_custody(funded), payable, held + 1, key="x", escrow_id=funded.id)
+        too_much = _draw(funded, held + 1, sequence=98)
         with _statements(sql_engine) as seen:
             with pytest.raises(NegativeBalanceError):
                 await uow.ledger.post(too_much)
-            assert await uow.ledger.post(
-                transfer(_custody(funded), payable, held, key="all", escrow_id=funded.id)
-            )
+            assert await uow.ledger.post(_draw(funded, held, sequence=99))
         assert seen == ([] if _on_postgres(sql_engine) else ["SELECT", "SELECT"])
         await uow.commit()
     async with SqlUnitOfWork(sql_engine) as uow:
@@ -138,7 +146,7 @@ async def test_a_stored_key_is_still_a_replay_or_a_conflict(sql_engine: AsyncEng
 async def test_nothing_carried_is_trusted_once_the_unit_wrote(sql_engine: AsyncEngine) -> None:
     funded = await _funded(sql_engine)
     held = funded.custody_balance.amount_minor
-    payable = Account.payable("usr_9", MXN)
+    payable = PAYABLE
     async with SqlUnitOfWork(sql_engine) as uow:
         await uow.escrows.get(funded.id)
         await uow.ledger.post(deposit_into(funded.id, 500, key="more"))
@@ -146,10 +154,32 @@ async def test_nothing_carried_is_trusted_once_the_unit_wrote(sql_engine: AsyncE
         # escrow no longer counts the 500 added, nor the key "more" among the stored ones.
         assert await uow.ledger.balance(_custody(funded)) == held + 500
         assert not uow._current().ledger_read
-        everything = transfer(_custody(funded), payable, held + 500, key="all", escrow_id=funded.id)
+        everything = _draw(funded, held + 500, sequence=99)
         assert await uow.ledger.post(everything)
         assert await uow.ledger.post(deposit_into(funded.id, 500, key="more")) is False
         await uow.commit()
     async with SqlUnitOfWork(sql_engine) as uow:
         assert await uow.ledger.balance(_custody(funded)) == 0
         assert await uow.ledger.balance(payable) == held + 500
+
+
+async def test_a_deposit_key_booked_on_another_escrow_is_still_found(
+    sql_engine: AsyncEngine,
+) -> None:
+    # A deposit's key is the rail's tracking key, not the escrow's: it may be stored on another
+    # escrow (or in suspense), which the escrow's read knows nothing of.
+    ids = SequentialIdGenerator()
+    first, second = fund(escrow("esc_1")), escrow("esc_2", reference="1000002")
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await persist_escrow(uow, first, ids, new=True)
+        await persist_escrow(uow, second, ids, new=True)
+        await uow.commit()
+    async with SqlUnitOfWork(sql_engine) as uow:
+        stored = (await uow.ledger.transactions_for_escrow(first.id))[0]
+    assert stored.key.startswith("deposit:")
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await uow.escrows.get(second.id)
+        assert await uow.ledger.post(stored) is False
+        same_transfer_again = deposit_into(second.id, 1_000, key=stored.key)
+        with pytest.raises(IdempotencyConflictError):
+            await uow.ledger.post(same_transfer_again)

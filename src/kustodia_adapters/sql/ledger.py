@@ -1,9 +1,11 @@
 """The ledger: append-only transactions and postings, and a running total per account.
 
 ``post`` checks the domain's invariants (:mod:`kustodia_domain.ledger.balances`) against the
-running totals instead of summing history, in one statement at call time: read the balances
-the transaction draws down, together with any transaction already stored under its key, and
-add what this unit's pending transactions change. Only those balances: every stored total
+running totals instead of summing history, in at most one statement at call time: read the
+balances the transaction draws down, together with any transaction already stored under its
+key, and add what this unit's pending transactions change. On PostgreSQL an escrow's own
+transaction posted after that escrow's read needs none: the read brought its custody total and
+its stored keys (see :func:`_known`). Only those balances: every stored total
 holds zero or more (the domain's rule, and a CHECK on the table), so a leg that adds to what
 an account holds cannot overdraw it, whatever its total.
 
@@ -37,7 +39,7 @@ from kustodia_adapters.sql.tables import ledger_balances, ledger_postings, ledge
 from kustodia_adapters.sql.write_behind import PendingPost, flush
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.ledger.balances import check_postable, held
-from kustodia_domain.ledger.transactions import LedgerTransaction, Posting
+from kustodia_domain.ledger.transactions import LedgerTransaction, Posting, escrow_owning
 from kustodia_domain.ports.ledger import Ledger
 from kustodia_domain.shared.errors import ConcurrencyConflictError, IdempotencyConflictError
 
@@ -181,12 +183,16 @@ async def _read_for_posting(
 def _known(current: SqlTransaction, transaction: LedgerTransaction) -> dict[Account, int] | None:
     """The totals :func:`_read_for_posting` would read, if the escrow's read already has them.
 
-    That is when ``transaction`` is tagged with an escrow read in this unit since its last
-    flush, its key is not among the escrow's stored keys, and the read covered every account
-    it draws down. ``None`` otherwise: read them. A key or a total that changed since the
-    escrow's read is a concurrent writer's, found at the write as after any read.
+    That is when ``transaction``'s key is in the namespace of an escrow read in this unit since
+    its last flush (``escrow:<id>:<n>``: the domain tags such a key with that escrow, so the
+    keys stored for the escrow hold it if it is stored at all), the key is not among them, and
+    the read covered every account it draws down. ``None`` otherwise: read them. Any other key
+    (a deposit's ``deposit:<tracking key>`` may be stored on another escrow or in suspense) is
+    looked up. A key or a total that changed since the escrow's read is a concurrent
+    writer's, found at the write as after any read.
     """
-    read = current.ledger_read.get(transaction.escrow_id) if transaction.escrow_id else None
+    owner = escrow_owning(transaction.key)
+    read = None if owner is None else current.ledger_read.get(owner)
     if read is None or transaction.key in read.keys:
         return None
     drawn = _drawn_down(transaction)

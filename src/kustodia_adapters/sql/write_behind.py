@@ -8,8 +8,9 @@ that reads one of those tables (read-your-writes holds). What a caller must know
 stays at call time: the ledger's balance check and key lookup (see
 :mod:`kustodia_adapters.sql.ledger`), a user's or dispute's optimistic update.
 
-**PostgreSQL** sends everything in one statement: an ``INSERT ... SELECT FROM unnest(...)``
-per table, as data-modifying CTEs, with one array parameter per column; its text depends on
+**PostgreSQL** sends everything in one statement: an ``INSERT ... SELECT FROM
+json_to_recordset(...)`` per table, as data-modifying CTEs, with the table's rows as one JSON
+parameter (see :func:`_record_set`); its text depends on
 which tables have rows, not on how many, so each shape is compiled and prepared once per
 connection. An escrow's optimistic ``UPDATE ... WHERE version = :read`` (or a new escrow's
 ``INSERT``) is one of those CTEs, and every insert is conditional on the update having
@@ -241,7 +242,7 @@ def _balance_rows(pending: PendingWrites) -> list[Row]:
 
 
 def _by_code(item: tuple[Account, int]) -> str:
-    """Balance rows go in the order of their key, as PostgreSQL writes them (``ORDER BY``)."""
+    """Balance rows by their key; on PostgreSQL the statement's ``ORDER BY`` sets the lock order."""
     return item[0].code
 
 

@@ -10,14 +10,18 @@ booked twice anywhere: not on two escrows, nor on an escrow and in suspense.
 from __future__ import annotations
 
 from kustodia_domain.escrow.events import DepositBounced, DepositReceived, EscrowEvent
-from kustodia_domain.ledger.transactions import LedgerTransaction, TransactionBuilder
+from kustodia_domain.ledger.transactions import (
+    LedgerTransaction,
+    TransactionBuilder,
+    escrow_key,
+)
 
 
 def ledger_key(event: EscrowEvent) -> str:
     """The idempotency key of the transaction ``event`` produces."""
     if isinstance(event, DepositReceived | DepositBounced):
         return deposit_key(event.tracking_key)
-    return f"escrow:{event.aggregate_id}:{event.sequence}"
+    return escrow_key(event.aggregate_id, event.sequence)
 
 
 def deposit_key(tracking_key: str) -> str:

@@ -28,6 +28,23 @@ class Posting:
             raise ValidationError("a posting cannot be zero", field="amount")
 
 
+ESCROW_KEY_PREFIX = "escrow:"
+"""Keys of an escrow's own transactions: ``escrow:<escrow id>:<event sequence>``."""
+
+
+def escrow_key(escrow_id: str, sequence: int) -> str:
+    """The key of the transaction the escrow's event number ``sequence`` produces."""
+    return f"{ESCROW_KEY_PREFIX}{escrow_id}:{sequence}"
+
+
+def escrow_owning(key: str) -> str | None:
+    """The escrow whose own key ``key`` is (see :func:`escrow_key`), or ``None``."""
+    if not key.startswith(ESCROW_KEY_PREFIX):
+        return None
+    owner, _, sequence = key[len(ESCROW_KEY_PREFIX) :].rpartition(":")
+    return owner if owner and sequence.isdigit() else None
+
+
 @immutable
 @attrs.frozen(kw_only=True)
 class LedgerTransaction:
@@ -35,10 +52,13 @@ class LedgerTransaction:
 
     ``key`` is the idempotency key: posting the same key again with the same postings is a no-op,
     with different postings it is an ``IdempotencyConflictError``. ``escrow_id`` tags the
-    transactions that belong to one escrow's history.
+    transactions that belong to one escrow's history; a key in an escrow's own namespace
+    (:func:`escrow_key`) is always tagged with that escrow, so the transactions stored for an
+    escrow hold every key of its namespace that was ever used.
 
     Raises:
-        ValidationError: fewer than two postings, or postings that do not balance.
+        ValidationError: fewer than two postings, postings that do not balance, or an escrow's
+            own key tagged with another escrow or with none.
     """
 
     key: str
@@ -48,6 +68,12 @@ class LedgerTransaction:
     escrow_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        owner = escrow_owning(self.key)
+        if owner is not None and owner != self.escrow_id:
+            raise ValidationError(
+                f"ledger key {self.key} is escrow {owner}'s: tag it with that escrow",
+                field="escrow_id",
+            )
         if len(self.postings) < 2:  # noqa: PLR2004 - double entry needs two sides
             raise ValidationError("a transaction needs at least two postings", field="postings")
         sums: dict[str, int] = defaultdict(int)
