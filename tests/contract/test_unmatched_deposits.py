@@ -57,6 +57,21 @@ class UnmatchedDepositRepositoryContract(ABC):
             open_keys = [d.tracking_key for d in await uow.unmatched_deposits.list_open()]
         assert open_keys == ["early", "late"]
 
+    async def test_one_deposit_is_found_by_its_tracking_key_resolved_or_not(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        async with new_uow() as uow:
+            await uow.unmatched_deposits.add(deposit("open", minutes=2))
+            await uow.unmatched_deposits.add(deposit("done", minutes=1, resolved=True))
+            await uow.commit()
+
+        async with new_uow() as uow:
+            assert await uow.unmatched_deposits.get("open") == deposit("open", minutes=2)
+            assert await uow.unmatched_deposits.get("done") == deposit(
+                "done", minutes=1, resolved=True
+            )
+            assert await uow.unmatched_deposits.get("never") is None
+
 
 class TestInMemoryUnmatchedDepositRepository(UnmatchedDepositRepositoryContract):
     @pytest.fixture

@@ -23,6 +23,9 @@ class InMemoryUnmatchedDepositRepository(UnmatchedDepositRepository):
     async def add(self, deposit: UnmatchedDeposit) -> bool:
         return self._transaction().write(lambda state: _add(state, deposit))
 
+    async def get(self, tracking_key: str) -> UnmatchedDeposit | None:
+        return self._transaction().state.unmatched_deposits.get(tracking_key)
+
     async def list_open(self) -> Sequence[UnmatchedDeposit]:
         stored = self._transaction().state.unmatched_deposits.values()
         return sorted((d for d in stored if not d.resolved), key=lambda d: d.received_at)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from kustodia_adapters.sql.mappers import Row
 from kustodia_adapters.sql.session import CurrentTransaction
 from kustodia_adapters.sql.tables import unmatched_deposits
 from kustodia_domain.ports.reconciliation import UnmatchedDeposit, UnmatchedDepositRepository
@@ -41,6 +42,11 @@ class SqlUnmatchedDepositRepository(UnmatchedDepositRepository):
         )
         return (await transaction.execute(statement)).first() is not None
 
+    async def get(self, tracking_key: str) -> UnmatchedDeposit | None:
+        query = select(unmatched_deposits).where(_deposits.tracking_key == tracking_key)
+        row = (await self._transaction().execute(query)).mappings().first()
+        return None if row is None else _deposit_of(row)
+
     async def list_open(self) -> Sequence[UnmatchedDeposit]:
         query = (
             select(unmatched_deposits)
@@ -48,16 +54,17 @@ class SqlUnmatchedDepositRepository(UnmatchedDepositRepository):
             .order_by(_deposits.received_at, _deposits.tracking_key)
         )
         rows = (await self._transaction().execute(query)).mappings()
-        return [
-            UnmatchedDeposit(
-                tracking_key=row["tracking_key"],
-                clabe=row["clabe"],
-                reference=row["reference"],
-                amount=Money(row["amount_minor"], Currency.of(row["currency"])),
-                source_clabe=Clabe(row["source_clabe"]),
-                sender_name=row["sender_name"],
-                received_at=row["received_at"],
-                resolved=row["resolved"],
-            )
-            for row in rows
-        ]
+        return [_deposit_of(row) for row in rows]
+
+
+def _deposit_of(row: Row) -> UnmatchedDeposit:
+    return UnmatchedDeposit(
+        tracking_key=row["tracking_key"],
+        clabe=row["clabe"],
+        reference=row["reference"],
+        amount=Money(row["amount_minor"], Currency.of(row["currency"])),
+        source_clabe=Clabe(row["source_clabe"]),
+        sender_name=row["sender_name"],
+        received_at=row["received_at"],
+        resolved=row["resolved"],
+    )

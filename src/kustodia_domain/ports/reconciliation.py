@@ -37,5 +37,9 @@ class UnmatchedDepositRepository(Protocol):
         """Queue ``deposit``; ``False`` if its tracking key was already queued."""
 
     @abstractmethod
+    async def get(self, tracking_key: str) -> UnmatchedDeposit | None:
+        """The deposit queued under ``tracking_key``, resolved or not; ``None`` if never queued."""
+
+    @abstractmethod
     async def list_open(self) -> Sequence[UnmatchedDeposit]:
         """Unresolved unmatched deposits, oldest first."""

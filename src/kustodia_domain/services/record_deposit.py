@@ -86,9 +86,8 @@ class RecordDepositHandler:
                 return await self._suspense(uow, cmd, deposit)
             if any(d.tracking_key == cmd.tracking_key for d in escrow.deposits):
                 return DepositOutcome.DUPLICATE
-            if any(
-                d.tracking_key == cmd.tracking_key for d in await uow.unmatched_deposits.list_open()
-            ):
+            held = await uow.unmatched_deposits.get(cmd.tracking_key)
+            if held is not None and not held.resolved:
                 # Already held in suspense (e.g. blocked by the screen): a replay is the same
                 # money, so applying it now would count it twice.
                 return DepositOutcome.DUPLICATE

@@ -211,7 +211,8 @@ async def test_a_blocked_deposit_replayed_after_the_block_is_lifted_is_still_a_d
     command = world.deposit_command(escrow, AMOUNT)
     await world.uc.record_deposit.execute(command)
     risk.outcomes.clear()
-    before = world.snapshot()
+    before, screened = world.snapshot(), len(risk.screened)
     assert await world.uc.record_deposit.execute(command) is DepositOutcome.DUPLICATE
     assert not world.changed_since(before)
+    assert len(risk.screened) == screened  # money already held is not screened again
     assert await world.held(Account.rail_cash(MXN)) == AMOUNT
