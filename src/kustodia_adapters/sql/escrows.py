@@ -6,7 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from kustodia_adapters.sql.direct import DirectStatement
 from kustodia_adapters.sql.escrow_children import (
@@ -153,33 +164,40 @@ _CUSTODY_TOTAL: Final = "ledger_custody_total"
 _LEDGER_KEYS: Final = "ledger_keys"
 
 
-def _ledger_columns() -> list[Any]:
-    """The escrow's custody account's signed total (``NULL``: no row) and its ledger keys.
-
-    The account's code is built the way :attr:`Account.code` builds it
-    (``escrow_custody:<escrow id>:<currency>``), so the lookup is one probe of the primary key.
-    """
-    code = literal(f"{AccountKind.ESCROW_CUSTODY.value}:") + escrows.c.id + ":" + escrows.c.currency
-    total = select(ledger_balances.c.total_minor).where(ledger_balances.c.account == code)
-    keys = select(func.array_agg(ledger_transactions.c.key)).where(
-        ledger_transactions.c.escrow_id == escrows.c.id
-    )
-    return [
-        total.scalar_subquery().label(_CUSTODY_TOTAL),
-        keys.scalar_subquery().label(_LEDGER_KEYS),
-    ]
+_custody = ledger_balances.alias("custody")
+_ledger_keys = (
+    select(func.array_agg(ledger_transactions.c.key).label(_LEDGER_KEYS))
+    .where(ledger_transactions.c.escrow_id == escrows.c.id)
+    .lateral("escrow_ledger_keys")
+)
 
 
 def _with_parties(where: ColumnElement[bool], *, ledger: bool) -> DirectStatement:
     """The escrow's columns on one row per party, each with that party's ``users`` columns.
 
     Outer joins: an escrow stored without its parties' users still comes back (once). With
-    ``ledger`` (PostgreSQL), also :func:`_ledger_columns`.
+    ``ledger`` (PostgreSQL), also its custody account's signed total (``NULL``: no row) and its
+    ledger keys, joined to the escrow before its parties so that each is read once, not once
+    per party. The account's code is built the way :attr:`Account.code` builds it
+    (``escrow_custody:<escrow id>:<currency>``), so the lookup is one probe of the primary key.
     """
     parties = [column.label(_PARTY_LABELS[column.name]) for column in users.c]
-    extra = _ledger_columns() if ledger else []
+    source: Any = escrows
+    extra: list[Any] = []
+    if ledger:
+        code = (
+            literal(f"{AccountKind.ESCROW_CUSTODY.value}:")
+            + escrows.c.id
+            + ":"
+            + escrows.c.currency
+        )
+        source = escrows.outerjoin(_custody, _custody.c.account == code).outerjoin(
+            _ledger_keys, true()
+        )
+        extra = [_custody.c.total_minor.label(_CUSTODY_TOTAL), _ledger_keys.c[_LEDGER_KEYS]]
     return DirectStatement(
         select(escrows, *extra, *parties)
+        .select_from(source)
         .outerjoin(escrow_participants, escrow_participants.c.escrow_id == escrows.c.id)
         .outerjoin(users, users.c.id == escrow_participants.c.user_id)
         .where(where)
