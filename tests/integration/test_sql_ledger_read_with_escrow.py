@@ -11,12 +11,7 @@ wrote. SQLite carries nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kustodia_adapters.in_memory.ids import SequentialIdGenerator
@@ -29,25 +24,7 @@ from kustodia_domain.services.persistence import persist_escrow
 from kustodia_domain.shared.errors import IdempotencyConflictError
 from kustodia_domain.shared.money import MXN
 from tests.contract.builders import deposit_into, escrow, fund, transfer
-
-
-@contextmanager
-def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement != "BEGIN":
-            seen.append(statement.split(None, 1)[0])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
-def _on_postgres(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "postgresql"
+from tests.support.statements import on_postgres, statements
 
 
 async def _funded(engine: AsyncEngine) -> Escrow:
@@ -80,7 +57,7 @@ async def test_the_escrow_read_carries_the_custody_total_and_the_ledger_keys(
         carried = uow._current().ledger_read.get(funded.id)
         totals = await uow.ledger.signed_totals()
         stored = await uow.ledger.transactions_for_escrow(funded.id)
-    if not _on_postgres(sql_engine):
+    if not on_postgres(sql_engine):
         assert carried is None
         return
     assert carried is not None
@@ -103,10 +80,10 @@ async def test_an_escrow_without_ledger_rows_carries_a_zero_total_and_no_keys(
         await uow.escrows.get(unfunded.id)
         carried = uow._current().ledger_read.get(unfunded.id)
         overdraft = _draw(unfunded, 1, sequence=99)
-        with _statements(sql_engine) as seen, pytest.raises(NegativeBalanceError):
+        with statements(sql_engine) as seen, pytest.raises(NegativeBalanceError):
             await uow.ledger.post(overdraft)
-    assert seen == ([] if _on_postgres(sql_engine) else ["SELECT"])
-    if _on_postgres(sql_engine):
+    assert seen == ([] if on_postgres(sql_engine) else ["SELECT"])
+    if on_postgres(sql_engine):
         assert carried is not None
         assert (carried.totals, carried.keys) == ({}, frozenset())
 
@@ -116,37 +93,47 @@ async def test_a_post_after_the_read_is_checked_against_it_and_sends_nothing(
 ) -> None:
     funded = await _funded(sql_engine)
     held = funded.custody_balance.amount_minor
-    payable = PAYABLE
     async with SqlUnitOfWork(sql_engine) as uow:
         await uow.escrows.get(funded.id)
         too_much = _draw(funded, held + 1, sequence=98)
-        with _statements(sql_engine) as seen:
+        with statements(sql_engine) as seen:
             with pytest.raises(NegativeBalanceError):
                 await uow.ledger.post(too_much)
             assert await uow.ledger.post(_draw(funded, held, sequence=99))
-        assert seen == ([] if _on_postgres(sql_engine) else ["SELECT", "SELECT"])
+        assert seen == ([] if on_postgres(sql_engine) else ["SELECT", "SELECT"])
         await uow.commit()
     async with SqlUnitOfWork(sql_engine) as uow:
         assert await uow.ledger.balance(_custody(funded)) == 0
-        assert await uow.ledger.balance(payable) == held
+        assert await uow.ledger.balance(PAYABLE) == held
 
 
-async def test_a_stored_key_is_still_a_replay_or_a_conflict(sql_engine: AsyncEngine) -> None:
-    funded = await _funded(sql_engine)
-    async with SqlUnitOfWork(sql_engine) as uow:
-        stored = (await uow.ledger.transactions_for_escrow(funded.id))[0]
-    async with SqlUnitOfWork(sql_engine) as uow:
-        await uow.escrows.get(funded.id)
+async def _replay_then_conflict(
+    engine: AsyncEngine, *, read: str, stored: LedgerTransaction, other: LedgerTransaction
+) -> None:
+    """After reading escrow ``read``: ``stored`` again is a replay, ``other`` under its key a
+    conflict."""
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.escrows.get(read)
         assert await uow.ledger.post(stored) is False
-        other = deposit_into(funded.id, 1, key=stored.key)
         with pytest.raises(IdempotencyConflictError):
             await uow.ledger.post(other)
+
+
+async def test_a_stored_key_of_the_escrow_is_still_a_replay_or_a_conflict(
+    sql_engine: AsyncEngine,
+) -> None:
+    funded = await _funded(sql_engine)
+    stored = _draw(funded, 1, sequence=99)
+    async with SqlUnitOfWork(sql_engine) as uow:
+        assert await uow.ledger.post(stored)
+        await uow.commit()
+    other = _draw(funded, 2, sequence=99)
+    await _replay_then_conflict(sql_engine, read=funded.id, stored=stored, other=other)
 
 
 async def test_nothing_carried_is_trusted_once_the_unit_wrote(sql_engine: AsyncEngine) -> None:
     funded = await _funded(sql_engine)
     held = funded.custody_balance.amount_minor
-    payable = PAYABLE
     async with SqlUnitOfWork(sql_engine) as uow:
         await uow.escrows.get(funded.id)
         await uow.ledger.post(deposit_into(funded.id, 500, key="more"))
@@ -160,7 +147,7 @@ async def test_nothing_carried_is_trusted_once_the_unit_wrote(sql_engine: AsyncE
         await uow.commit()
     async with SqlUnitOfWork(sql_engine) as uow:
         assert await uow.ledger.balance(_custody(funded)) == 0
-        assert await uow.ledger.balance(payable) == held + 500
+        assert await uow.ledger.balance(PAYABLE) == held + 500
 
 
 async def test_a_deposit_key_booked_on_another_escrow_is_still_found(
@@ -177,9 +164,5 @@ async def test_a_deposit_key_booked_on_another_escrow_is_still_found(
     async with SqlUnitOfWork(sql_engine) as uow:
         stored = (await uow.ledger.transactions_for_escrow(first.id))[0]
     assert stored.key.startswith("deposit:")
-    async with SqlUnitOfWork(sql_engine) as uow:
-        await uow.escrows.get(second.id)
-        assert await uow.ledger.post(stored) is False
-        same_transfer_again = deposit_into(second.id, 1_000, key=stored.key)
-        with pytest.raises(IdempotencyConflictError):
-            await uow.ledger.post(same_transfer_again)
+    other = deposit_into(second.id, 1_000, key=stored.key)
+    await _replay_then_conflict(sql_engine, read=second.id, stored=stored, other=other)

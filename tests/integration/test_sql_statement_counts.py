@@ -8,11 +8,9 @@ one per table. On PostgreSQL a unit that writes only at its commit also sends no
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kustodia_adapters.in_memory.ids import SequentialIdGenerator
@@ -31,35 +29,15 @@ from tests.contract.builders import (
     transfer,
     user,
 )
-
-
-@contextmanager
-def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every statement sent, through SQLAlchemy or straight through asyncpg (``direct``)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        # SQLite's BEGIN is ours (see dialects.py); on PostgreSQL the driver sends it itself.
-        if statement != "BEGIN":
-            seen.append(statement.split(None, 1)[0])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+from tests.support.statements import on_postgres, statements
 
 
 async def _count(engine: AsyncEngine, work: Callable[[UnitOfWork], Awaitable[object]]) -> int:
     async with SqlUnitOfWork(engine) as uow:
-        with _statements(engine) as seen:
+        with statements(engine) as seen:
             await work(uow)
             await uow.commit()
     return len(seen)
-
-
-def _on_postgres(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "postgresql"
 
 
 async def test_a_ledger_transaction_is_two_statements_on_postgres_and_a_replay_one(
@@ -71,7 +49,7 @@ async def test_a_ledger_transaction_is_two_statements_on_postgres_and_a_replay_o
     )
     # Read the balances drawn down and the key; then the flush. SQLite: the key, the postings
     # and the balances apart.
-    new = 2 if _on_postgres(sql_engine) else 4
+    new = 2 if on_postgres(sql_engine) else 4
 
     assert await _count(sql_engine, lambda uow: uow.ledger.post(deposit)) == new
     assert await _count(sql_engine, lambda uow: uow.ledger.post(deposit)) == 1
@@ -83,7 +61,7 @@ async def test_an_escrow_is_read_in_one_statement_and_written_with_the_flush(
 ) -> None:
     # PostgreSQL: the flush (the escrow and its participants). SQLite: INSERT each.
     assert await _count(sql_engine, lambda uow: uow.escrows.add(escrow())) == (
-        1 if _on_postgres(sql_engine) else 2
+        1 if on_postgres(sql_engine) else 2
     )
 
     async def fund_it(uow: UnitOfWork) -> None:
@@ -92,7 +70,7 @@ async def test_an_escrow_is_read_in_one_statement_and_written_with_the_flush(
 
     # get; the flush (UPDATE escrows, its deposits and payouts). SQLite: UPDATE, then each
     # child table apart.
-    assert await _count(sql_engine, fund_it) == (2 if _on_postgres(sql_engine) else 4)
+    assert await _count(sql_engine, fund_it) == (2 if on_postgres(sql_engine) else 4)
 
 
 async def test_a_release_sends_every_row_it_only_inserts_in_one_statement(
@@ -112,7 +90,7 @@ async def test_a_release_sends_every_row_it_only_inserts_in_one_statement(
     # keys, so the ledger need not read); the flush: the escrow's UPDATE, its payouts and
     # settlement, the ledger transaction, outbox messages, notifications and events together.
     # SQLite reads the ledger apart and sends the UPDATE and each table apart.
-    assert await _count(sql_engine, release) == (2 if _on_postgres(sql_engine) else 11)
+    assert await _count(sql_engine, release) == (2 if on_postgres(sql_engine) else 11)
 
 
 async def _in_transaction(uow: SqlUnitOfWork) -> bool:
@@ -124,7 +102,7 @@ async def _in_transaction(uow: SqlUnitOfWork) -> bool:
     return bool(raw.in_transaction)
 
 
-async def test_a_unit_writing_only_at_its_commit_opens_no_transaction_on_postgres(
+async def test_a_unit_writing_only_at_its_commit_opens_no_transactionon_postgres(
     sql_engine: AsyncEngine,
 ) -> None:
     async with SqlUnitOfWork(sql_engine) as uow:
@@ -138,7 +116,7 @@ async def test_a_unit_writing_only_at_its_commit_opens_no_transaction_on_postgre
         await uow.escrows.save(loaded)
         # PostgreSQL: the reads ran on their own and the writes wait for the commit, which
         # sends them as one statement. SQLite: one snapshot from the first read (dialects.py).
-        assert await _in_transaction(uow) is not _on_postgres(sql_engine)
+        assert await _in_transaction(uow) is not on_postgres(sql_engine)
         await uow.commit()
 
     async with SqlUnitOfWork(sql_engine) as uow:

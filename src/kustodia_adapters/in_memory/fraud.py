@@ -68,6 +68,16 @@ class _Series(list[RiskEvent]):
         return self[low:high] if low < high else ()
 
 
+def _file(series_of: dict[Any, _Series], name: Any, event: RiskEvent) -> _Series:
+    """Add ``event`` to the series ``series_of[name]``, starting it if there is none."""
+    series = series_of.get(name)
+    if series is None:
+        series = series_of[name] = _Series((event,))
+    else:
+        series.add(event)
+    return series
+
+
 class _Used:
     """The values of one attribute under one key: a series per value, and a summary.
 
@@ -84,11 +94,7 @@ class _Used:
         self.spans: dict[str, tuple[datetime, datetime]] = {}
 
     def add(self, value: str, event: RiskEvent) -> None:
-        series = self.series.get(value)
-        if series is None:
-            series = self.series[value] = _Series((event,))
-        else:
-            series.add(event)
+        series = _file(self.series, value, event)
         self.spans[value] = (series[0].occurred_at, series[-1].occurred_at)
         self.latest = max(self.latest, event.occurred_at)
 
@@ -228,23 +234,13 @@ class InMemoryRiskHistory(RiskHistory):
         index, stories = self._series, self._stories
         for key in history_keys(stored):
             if key[0] in _STORY_DIMENSIONS:
-                story = stories.get(key)
-                if story is None:
-                    stories[key] = _Series((stored,))
-                else:
-                    story.add(stored)
+                _file(stories, key, stored)
                 continue
             by_kind = index.get(key)
             if by_kind is None:
                 index[key] = {kind: _Series((stored,))}
-                continue
-            series = by_kind.get(kind)
-            if series is None:
-                by_kind[kind] = _Series((stored,))
-            elif stored.occurred_at >= series[-1].occurred_at:  # in time order: the usual case
-                series.append(stored)
             else:
-                series.add(stored)
+                _file(by_kind, kind, stored)
         for key, attribute, value in history_values(stored):
             used = self._values.get((key, attribute))
             if used is None:

@@ -66,16 +66,17 @@ class SqlLedger(Ledger):
         for queued in pending.posts:
             if queued.transaction.key == transaction.key:
                 return _replayed(transaction, list(queued.transaction.postings))
-        known = _known(current, transaction)
+        drawn = _drawn_down(transaction)
+        known = _known(current, transaction, drawn)
         if known is None:
-            stored, existing = await _read_for_posting(current, transaction)
+            stored, existing = await _read_for_posting(current, transaction, drawn)
         else:
             stored, existing = known, []
         if existing:
             return _replayed(transaction, existing)
         changes = pending.changes()
         balances = {account: total + changes.get(account, 0) for account, total in stored.items()}
-        for account in _drawn_down(transaction):
+        for account in drawn:
             balances.setdefault(account, changes.get(account, 0))
         check_postable(balances, transaction)
         pending.posts.append(PendingPost(transaction=transaction, balances_read=stored))
@@ -158,13 +159,13 @@ _ESCROW_TRANSACTIONS: Final = (
 
 
 async def _read_for_posting(
-    current: SqlTransaction, transaction: LedgerTransaction
+    current: SqlTransaction, transaction: LedgerTransaction, drawn: set[Account]
 ) -> tuple[dict[Account, int], list[Posting]]:
-    """The stored signed totals of the accounts drawn down, and the postings under the key.
+    """The stored signed totals of the ``drawn`` down accounts, and the postings under the key.
 
     Accounts the transaction only adds to are left out (and count as zero for the check).
     """
-    codes = sorted({account.code for account in _drawn_down(transaction)})
+    codes = sorted({account.code for account in drawn})
     parameters = {"codes": codes, "key": transaction.key}
     balances: dict[Account, int] = {}
     existing: list[Posting] = []
@@ -180,22 +181,23 @@ async def _read_for_posting(
     return balances, existing
 
 
-def _known(current: SqlTransaction, transaction: LedgerTransaction) -> dict[Account, int] | None:
+def _known(
+    current: SqlTransaction, transaction: LedgerTransaction, drawn: set[Account]
+) -> dict[Account, int] | None:
     """The totals :func:`_read_for_posting` would read, if the escrow's read already has them.
 
     That is when ``transaction``'s key is in the namespace of an escrow read in this unit since
     its last flush (``escrow:<id>:<n>``: the domain tags such a key with that escrow, so the
     keys stored for the escrow hold it if it is stored at all), the key is not among them, and
-    the read covered every account it draws down. ``None`` otherwise: read them. Any other key
-    (a deposit's ``deposit:<tracking key>`` may be stored on another escrow or in suspense) is
-    looked up. A key or a total that changed since the escrow's read is a concurrent
-    writer's, found at the write as after any read.
+    the read covered every account it draws down (``drawn``). ``None`` otherwise: read them.
+    Any other key (a deposit's ``deposit:<tracking key>`` may be stored on another escrow or in
+    suspense) is looked up. A key or a total that changed since the escrow's read is a
+    concurrent writer's, found at the write as after any read.
     """
     owner = escrow_owning(transaction.key)
     read = None if owner is None else current.ledger_read.get(owner)
     if read is None or transaction.key in read.keys:
         return None
-    drawn = _drawn_down(transaction)
     if any(account.code not in read.accounts for account in drawn):
         return None
     return {account: read.totals[account.code] for account in drawn if account.code in read.totals}

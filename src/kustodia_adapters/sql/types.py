@@ -10,6 +10,17 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
+def in_utc(value: datetime) -> datetime:
+    """``value`` in UTC, as every stored instant is.
+
+    Raises:
+        ValueError: ``value`` is naive (its offset would be a guess).
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"refusing to store the naive datetime {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """A timezone-aware timestamp, always written and read in UTC.
 
@@ -24,11 +35,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"refusing to store the naive datetime {value.isoformat()}")
-        return value.astimezone(UTC)
+        return None if value is None else in_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -92,17 +92,16 @@ class SqlUnitOfWork(UnitOfWork):
         if transaction.failed:
             raise RuntimeError("a statement of this unit of work failed: it can only roll back")
         await flush(transaction, last=True)
-        if not transaction.connection.in_transaction():
-            await transaction.autocommit()  # nothing went through SQLAlchemy: nothing to end
-            return
-        try:
-            await transaction.connection.commit()
-        except DBAPIError as error:
-            transaction.failed = True
-            translated = storage_error(error, transaction.dialect)
-            if translated is None:
-                raise
-            raise translated from error
+        # A unit that only sent direct statements never began one in SQLAlchemy: nothing to end.
+        if transaction.connection.in_transaction():
+            try:
+                await transaction.connection.commit()
+            except DBAPIError as error:
+                transaction.failed = True
+                translated = storage_error(error, transaction.dialect)
+                if translated is None:
+                    raise
+                raise translated from error
         await transaction.autocommit()
 
     def _current(self) -> SqlTransaction:

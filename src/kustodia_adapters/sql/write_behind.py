@@ -73,7 +73,7 @@ from kustodia_adapters.sql.tables import (
     notifications,
     outbox_messages,
 )
-from kustodia_adapters.sql.types import UtcDateTime
+from kustodia_adapters.sql.types import UtcDateTime, in_utc
 from kustodia_adapters.sql.versions import VersionedUpdate, refuse_update, update_statement
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.ledger.transactions import LedgerTransaction
@@ -336,9 +336,14 @@ def _record_set(prefix: str, columns: list[ColumnClause[Any]]) -> TableValuedAli
     )
 
 
+def _typed(table: Table, names: list[str]) -> list[ColumnClause[Any]]:
+    """Columns named ``names``, typed as ``table``'s (for :func:`_record_set`)."""
+    return [column(name, table.c[name].type) for name in names]
+
+
 def _rows_of(table: Table, names: list[str], *, prefix: str) -> TableValuedAlias:
     """:func:`_record_set` of ``names``, typed as ``table``'s columns."""
-    return _record_set(prefix, [column(name, table.c[name].type) for name in names])
+    return _record_set(prefix, _typed(table, names))
 
 
 def _selected(rows: TableValuedAlias, names: list[str]) -> list[Any]:
@@ -427,8 +432,7 @@ def _claimed(guarded: Any) -> CTE:
 
 def _ledger_rows(claimed: CTE) -> list[CTE]:
     """The postings of the claimed transactions and the balances (nothing if none claimed)."""
-    leg_columns = [column("key", Text()), *(ledger_postings.c[n] for n in _POSTING_COLUMNS)]
-    rows = _record_set("leg", [column(c.name, c.type) for c in leg_columns])
+    rows = _record_set("leg", [column("key", Text()), *_typed(ledger_postings, _POSTING_COLUMNS)])
     legs = select(claimed.c.id, *(rows.c[name] for name in _POSTING_COLUMNS)).join_from(
         claimed, rows, claimed.c.key == rows.c.key
     )
@@ -437,8 +441,8 @@ def _ledger_rows(claimed: CTE) -> list[CTE]:
         .from_select(["transaction_id", *_POSTING_COLUMNS], legs)
         .cte("legs_written")
     )
-    balance_columns = [column(n, ledger_balances.c[n].type) for n in _BALANCE_COLUMNS]
-    changes = select(_record_set("bal", [*balance_columns, column("change", BigInteger())]))
+    balance_columns = [*_typed(ledger_balances, _BALANCE_COLUMNS), column("change", BigInteger())]
+    changes = select(_record_set("bal", balance_columns))
     proposed = changes.cte("bal_changes")  # read twice: the rows to insert, and each change
     balances = (
         select(*(proposed.c[name] for name in _BALANCE_COLUMNS))
@@ -479,8 +483,8 @@ def _document(rows: list[Row], table: Table) -> str:
     for name in _instants(table):
         for row in rows:
             value = row.get(name)
-            if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-                raise ValueError(f"refusing to store the naive datetime {value.isoformat()}")
+            if value is not None:
+                in_utc(value)  # only the refusal: orjson writes the offset either way
     return orjson.dumps(rows).decode()
 
 
