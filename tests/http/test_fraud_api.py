@@ -87,6 +87,17 @@ def test_an_override_needs_a_justification_and_a_second_admin_and_then_clears_th
     assert {"fraud.override_requested", "fraud.override_approved"} <= set(actions)
 
 
+def test_a_hold_the_risk_screen_placed_is_not_lifted_by_one_admins_clear_hold(
+    world: World, payer: Person, payee: Person, admin: Person
+) -> None:
+    escrow, _ = held_release(world, payer, payee)
+    path = f"/v1/admin/escrows/{escrow['id']}/clear-hold"
+    refused = world.call("POST", path, admin)
+    assert (refused.status_code, refused.json()["code"]) == (422, "rule.violation")
+    assert world.call("POST", path, payer).status_code == 403
+    assert world.get(payer, escrow["id"])["status"] == "on_hold"
+
+
 def test_a_rejected_override_keeps_the_escrow_on_hold(
     world: World, payer: Person, payee: Person, admin: Person
 ) -> None:
