@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+from alembic import command
 from litestar.testing import TestClient
 
 from kustodia_entrypoints.bootstrap import migrations
@@ -46,8 +47,11 @@ def _call(
     *,
     body: Any = None,
     status: int = 200,
+    device: str | None = None,
 ) -> Any:
     headers = {"Content-Type": "application/json"}
+    if device is not None:
+        headers["Kustodia-Device"] = device
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     content = None if body is None else orjson.dumps(body)
@@ -117,12 +121,73 @@ def test_an_escrow_completes_on_a_sqlite_file_and_survives_a_restart(database_ur
         assert _call(client, "GET", "/v1/admin/audit/verify", ops)["ok"] is True
 
 
+def test_the_fraud_desks_lists_alerts_and_history_survive_a_restart(database_url: str) -> None:
+    # On SQLite they live in the file beside the main one, written while a unit is open there.
+    lists, alerts = "/v1/admin/fraud/lists", "/v1/admin/fraud/alerts"
+    mule = {"list_name": "blocklist", "kind": "email", "value": "mule@example.mx", "reason": "r"}
+    first = _container(database_url)
+    _seed(first)
+    with TestClient(app_for(first), raise_server_exceptions=False) as client:
+        ready = _call(client, "GET", "/ready")["checks"]
+        if database_url.startswith("sqlite"):
+            assert (ready["risk_database"], ready["risk_schema"]) == ("ok", "at head")
+        ops, ana = _login(client, OPS.email, OPS.password), _login(client, ANA.email, ANA.password)
+        entry = _call(client, "POST", lists, ops, body=mule, status=201)
+        terms = {
+            "kind": "standard", "creator_role": "payer", "counterparty_email": LUIS.email,
+            "amount": 90_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
+            "description": "Phone",
+        }  # fmt: skip
+        escrow = _call(client, "POST", "/v1/escrows", ana, body=terms, status=201)
+        deposit = {"escrow_id": escrow["id"], "amount": escrow["amount_due"]}
+        _call(client, "POST", "/v1/sandbox/deposits", ana, body=deposit, status=201)
+        # Luis set his payout CLABE minutes ago: the release is held and an alert raised.
+        held = _call(client, "POST", f"/v1/escrows/{escrow['id']}/approve-release", ana)
+        assert held["status"] == "on_hold"
+        raised = _call(client, "GET", alerts, ops)["items"]
+        assert escrow["id"] in {alert["escrow_id"] for alert in raised}
+        for n in range(2):  # sign-ups are counted per device in the risk history
+            signup = {"email": f"twin{n}@example.mx", "password": "a-long-password-1"}
+            _call(client, "POST", "/v1/auth/register", body={**signup, "full_name": "T"},
+                  device="fp-0f1e2d", status=201)  # fmt: skip
+
+    second = _container(database_url)
+    with TestClient(app_for(second), raise_server_exceptions=False) as client:
+        ops = _login(client, OPS.email, OPS.password)
+        assert [e["id"] for e in _call(client, "GET", f"{lists}?list=blocklist", ops)["items"]] == [
+            entry["id"]
+        ]
+        assert _call(client, "GET", alerts, ops)["items"] == raised
+        mule_signup = {"email": "mule@example.mx", "password": "a-long-password-1"}
+        refused = _call(client, "POST", "/v1/auth/register", body={**mule_signup, "full_name": "M"},
+                        status=403)  # fmt: skip
+        assert refused["code"] == "risk.blocked"
+        third = {"email": "twin2@example.mx", "password": "a-long-password-1", "full_name": "T"}
+        again = _call(client, "POST", "/v1/auth/register", body=third, device="fp-0f1e2d",
+                      status=403)  # fmt: skip
+        assert again["code"] == "risk.blocked"
+
+
 def test_ready_is_503_until_the_database_is_migrated(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     with TestClient(app_for(_container(url)), raise_server_exceptions=False) as client:
         reply = client.get("/ready")
         assert reply.status_code == 503, reply.text
         assert reply.json()["status"] == "not_ready"
+    migrations.upgrade(url)
+    with TestClient(app_for(_container(url)), raise_server_exceptions=False) as client:
+        assert client.get("/ready").status_code == 200
+
+
+def test_ready_is_503_while_the_sqlite_risk_file_is_not_migrated(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'kustodia.db'}"
+    command.upgrade(migrations.alembic_config(url), "head")  # the main file only
+    with TestClient(app_for(_container(url)), raise_server_exceptions=False) as client:
+        reply = client.get("/ready")
+        assert reply.status_code == 503, reply.text
+        checks = reply.json()["checks"]
+        assert (checks["schema"], checks["risk_database"]) == ("at head", "ok")
+        assert checks["risk_schema"].startswith("revision none")
     migrations.upgrade(url)
     with TestClient(app_for(_container(url)), raise_server_exceptions=False) as client:
         assert client.get("/ready").status_code == 200

@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kustodia_adapters.sql.tables import metadata
+from kustodia_entrypoints.bootstrap import migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -41,8 +41,11 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str, revision: str = "head") -> None:
-    """``alembic upgrade <revision>`` on ``url`` (it runs an event loop: call it from sync code)."""
-    command.upgrade(alembic_config(url), revision)
+    """``kustodia db upgrade <revision>`` on ``url``: on SQLite, the risk file beside it too.
+
+    Alembic runs an event loop: call it from sync code.
+    """
+    migrations.upgrade(url, revision)
 
 
 async def _run_as_admin(*statements: str) -> None:

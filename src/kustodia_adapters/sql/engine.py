@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import PurePath
 from typing import Any
 
 import orjson
@@ -42,6 +43,29 @@ def create_engine(url: str | URL = DEFAULT_URL, **options: Any) -> AsyncEngine:
     )
     dialect.configure(engine)
     return engine
+
+
+def risk_database_url(url: str | URL) -> URL | None:
+    """The database the fraud engine's history, alerts and lists live in, when not ``url``'s.
+
+    On SQLite the rule engine writes them, each in a transaction of its own, while a use case's
+    unit of work is open on the main file; SQLite has one writer per file, and a transaction
+    that has read cannot write once another connection has committed. So they live in a second
+    file beside the first, named after it: ``kustodia.db`` -> ``kustodia.risk.db``. It is
+    migrated with the same revisions (``kustodia db upgrade`` does both). ``None`` on
+    PostgreSQL, where every store shares the one database.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = PurePath(parsed.database)
+    return parsed.set(database=str(path.with_name(f"{path.stem}.risk{path.suffix}")))
+
+
+def create_risk_engine(url: str | URL, **options: Any) -> AsyncEngine | None:
+    """An engine on :func:`risk_database_url`'s database, or ``None`` where there is none."""
+    risk_url = risk_database_url(url)
+    return None if risk_url is None else create_engine(risk_url, **options)
 
 
 @asynccontextmanager

@@ -30,7 +30,7 @@ from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_adapters.llm import LlmDisputeAssessor
 from kustodia_adapters.rails.client import RailApiClient
 from kustodia_adapters.rails.http_spei import HttpRailStatement, HttpSpeiRail
-from kustodia_adapters.sql.engine import create_engine
+from kustodia_adapters.sql.engine import create_engine, create_risk_engine
 from kustodia_domain.escrow.terms import FeeSchedule
 from kustodia_domain.ports.assessor import DisputeAssessor
 from kustodia_domain.ports.clock import Clock
@@ -126,11 +126,15 @@ async def _nothing_to_close() -> None:
     return None
 
 
-def sql_closing(engine: AsyncEngine, rails: Rails) -> Callable[[], Awaitable[None]]:
-    """Closes the rail's client and the engine's pool (which a later use opens again)."""
+def sql_closing(
+    engine: AsyncEngine, risk_engine: AsyncEngine | None, rails: Rails
+) -> Callable[[], Awaitable[None]]:
+    """Closes the rail's client and the engines' pools (which a later use opens again)."""
 
     async def close() -> None:
         await rails.aclose()
+        if risk_engine is not None:
+            await risk_engine.dispose()
         await engine.dispose()
 
     return close
@@ -202,6 +206,7 @@ class SqlAdapters(containers.DeclarativeContainer):
     policy = providers.Dependency(instance_of=PlatformPolicy)
     risk: providers.Provider[RiskScreen | None] = providers.Object(None)
     engine = providers.Singleton(create_engine, settings.provided.database_url)
+    risk_engine = providers.Singleton(create_risk_engine, settings.provided.database_url)
     clock = providers.Singleton(business_clock, settings)
     rails = providers.Singleton(rails, settings, clock)
     rail = rails.provided.simulated
@@ -210,6 +215,7 @@ class SqlAdapters(containers.DeclarativeContainer):
     ports: providers.Provider[Ports] = providers.Singleton(
         sql_ports,
         engine,
+        risk_engine=risk_engine,
         clock=clock,
         rail=rails.provided.payments,
         statement=rails.provided.statement,
@@ -224,8 +230,9 @@ class SqlAdapters(containers.DeclarativeContainer):
         DatabaseReadiness,
         engine,
         providers.Singleton(head_revisions, settings.provided.database_url),
+        risk_engine=risk_engine,
     )
-    closing = providers.Singleton(sql_closing, engine, rails)
+    closing = providers.Singleton(sql_closing, engine, risk_engine, rails)
 
 
 class Application(containers.DeclarativeContainer):

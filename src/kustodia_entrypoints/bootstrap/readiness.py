@@ -1,4 +1,4 @@
-"""Readiness probes: the database answers and its schema is at the latest migration."""
+"""Readiness probes: the databases answer and their schemas are at the latest migration."""
 
 from __future__ import annotations
 
@@ -29,30 +29,46 @@ def _current_heads(connection: Connection) -> tuple[str, ...]:
     return MigrationContext.configure(connection).get_current_heads()
 
 
-class DatabaseReadiness:
-    """Ready when ``SELECT 1`` answers and the schema's revision is the migrations' head."""
+async def _database_checks(engine: AsyncEngine, heads: frozenset[str]) -> tuple[str, str | None]:
+    """("ok" or why not, the schema's problem or ``None``) for the database of ``engine``."""
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            current = frozenset(await connection.run_sync(_current_heads))
+    except Exception as error:  # the probe answers; it never raises
+        return f"unreachable ({type(error).__name__})", None
+    if current != heads:
+        found = ", ".join(sorted(current)) or "none"
+        expected = ", ".join(sorted(heads))
+        return "ok", f"revision {found}, expected {expected} (run `kustodia db upgrade`)"
+    return "ok", None
 
-    def __init__(self, engine: AsyncEngine, heads: Collection[str]) -> None:
-        self._engine = engine
+
+class DatabaseReadiness:
+    """Ready when ``SELECT 1`` answers and the schema's revision is the migrations' head.
+
+    ``risk_engine``, where the fraud engine's stores have a database of their own (SQLite's
+    second file), is checked the same way, under the ``risk_database`` and ``risk_schema``
+    keys.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        heads: Collection[str],
+        *,
+        risk_engine: AsyncEngine | None = None,
+    ) -> None:
+        self._engines = {"": engine} if risk_engine is None else {"": engine, "risk_": risk_engine}
         self._heads = frozenset(heads)
 
     async def check(self) -> Readiness:
-        try:
-            async with self._engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-                current = frozenset(await connection.run_sync(_current_heads))
-        except Exception as error:  # the probe answers; it never raises
-            return Readiness(
-                ready=False, checks={"database": f"unreachable ({type(error).__name__})"}
-            )
-        if current != self._heads:
-            found = ", ".join(sorted(current)) or "none"
-            return Readiness(
-                ready=False,
-                checks={
-                    "database": "ok",
-                    "schema": f"revision {found}, expected {', '.join(sorted(self._heads))}"
-                    " (run `kustodia db upgrade`)",
-                },
-            )
-        return Readiness(ready=True, checks={"database": "ok", "schema": "at head"})
+        checks: dict[str, str] = {}
+        ready = True
+        for prefix, engine in self._engines.items():
+            database, schema = await _database_checks(engine, self._heads)
+            checks[f"{prefix}database"] = database
+            if database == "ok":
+                checks[f"{prefix}schema"] = schema or "at head"
+            ready = ready and database == "ok" and schema is None
+        return Readiness(ready=ready, checks=checks)

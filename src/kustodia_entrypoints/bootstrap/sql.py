@@ -12,14 +12,16 @@ are stored, but the sandbox's own record of them, which its approve and reject e
 lasts only as long as the process), and the fixed yield rate. The payment rail and its
 statement are given: the sandbox rail unless the caller passes the provider's.
 
-**SQLite** allows one writer, and a transaction that has read cannot write once another
+**SQLite** allows one writer per file, and a transaction that has read cannot write once another
 connection committed a write after its read began. The rule engine appends to its history, and
 may save an alert or list an identifier, *while* the use case's unit of work is open, each in a
-transaction of its own: on SQLite that write would make the unit's own write fail. So on SQLite
-the risk history, the alerts and the lists stay in process (the sandbox's fraud history starts
-afresh at each start). Party profiles, overrides, evidence blobs, KYC sessions and
-reconciliation differences are written only between units of work, never during one: SQLite
-stores them too. PostgreSQL stores all of them.
+transaction of its own: on the unit's file that write would make the unit's own write fail. So
+on SQLite the risk history, the alerts and the lists live in a second file beside the first
+(:func:`~kustodia_adapters.sql.engine.risk_database_url`, migrated with it), on an engine of
+their own: they are written as on PostgreSQL, in transactions of their own that outlive a unit
+rolled back, and kept across restarts. Party profiles, overrides, evidence blobs, KYC sessions
+and reconciliation differences are written only between units of work, never during one: they
+stay in the main file. PostgreSQL keeps all of them in its one database.
 """
 
 from __future__ import annotations
@@ -33,17 +35,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kustodia_adapters.email import ConsoleNotifier, drops_message
 from kustodia_adapters.in_memory.clock import FixedClock
 from kustodia_adapters.in_memory.credentials import TokenSecretSource
-from kustodia_adapters.in_memory.fraud import (
-    InMemoryAlertRepository,
-    InMemoryRiskHistory,
-    InMemoryRiskLists,
-)
 from kustodia_adapters.in_memory.ids import UuidIdGenerator
 from kustodia_adapters.in_memory.kyc import SandboxKycProvider
 from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
 from kustodia_adapters.in_memory.rail_statement import InMemoryRailStatement
 from kustodia_adapters.in_memory.yield_rate import FixedYieldRate
-from kustodia_adapters.sql.engine import create_engine
+from kustodia_adapters.sql.engine import create_engine, create_risk_engine
 from kustodia_adapters.sql.fraud.alerts import SqlAlertRepository
 from kustodia_adapters.sql.fraud.history import SqlRiskHistory
 from kustodia_adapters.sql.fraud.lists import SqlRiskLists
@@ -60,9 +57,6 @@ from kustodia_adapters.sql.platform.reconciliation_queue import SqlReconciliatio
 from kustodia_adapters.sql.platform.tickets import SqlTicketRepository
 from kustodia_adapters.sql.platform.webhooks import SqlWebhookReceipts
 from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
-from kustodia_domain.fraud.alerts import AlertRepository
-from kustodia_domain.fraud.history import RiskHistory
-from kustodia_domain.fraud.lists import RiskLists
 from kustodia_domain.ports.assessor import DisputeAssessor
 from kustodia_domain.ports.audit import AuditTrail
 from kustodia_domain.ports.clock import Clock, IdGenerator
@@ -82,12 +76,14 @@ class SqlKustodia:
     """The product over one SQL database: its use cases, the ports and the fakes beside them.
 
     ``aclose`` disposes the engine's pool if :func:`build_sql` created the engine; an engine
-    passed in stays the caller's to dispose.
+    passed in stays the caller's to dispose. ``risk_engine`` (SQLite's second file, ``None`` on
+    PostgreSQL) is always created here, and always disposed by ``aclose``.
     """
 
     use_cases: UseCases
     ports: Ports
     engine: AsyncEngine
+    risk_engine: AsyncEngine | None
     clock: FixedClock
     rail: InMemoryPaymentRail
     audit: AuditTrail
@@ -99,6 +95,8 @@ class SqlKustodia:
 
     async def aclose(self) -> None:
         """Close the engine's connections, if the engine was created here."""
+        if self.risk_engine is not None:
+            await self.risk_engine.dispose()
         if self.owns_engine:
             await self.engine.dispose()
 
@@ -121,29 +119,27 @@ def sql_ports(
     assessor: DisputeAssessor | None = None,
     hasher: PasswordHasher | None = None,
     notifier: Notifier | None = None,
+    risk_engine: AsyncEngine | None = None,
 ) -> Ports:
     """Every port on ``engine`` (see the module docstring for the few that are not).
 
-    ``risk`` defaults to the rule engine over the history, profiles and lists of the ports, the
-    very instances the use cases write. Ids are random by default: the database outlives
-    the process, so counters that restart at one would collide with the rows of an earlier run.
+    ``risk_engine`` holds the risk history, the alerts and the lists; it is required on SQLite
+    (:func:`~kustodia_adapters.sql.engine.create_risk_engine`) and defaults to ``engine`` on
+    PostgreSQL. ``risk`` defaults to the rule engine over the history, profiles and lists of
+    the ports, the very instances the use cases write. Ids are random by default: the database
+    outlives the process, so counters that restart at one would collide with the rows of an
+    earlier run.
+
+    Raises:
+        ValueError: ``engine`` is SQLite and ``risk_engine`` is missing or on the same file.
     """
+    if engine.dialect.name == "sqlite" and (
+        risk_engine is None or risk_engine.url.database == engine.url.database
+    ):
+        raise ValueError("on SQLite the risk stores need a file of their own (module docstring)")
+    fraud = risk_engine or engine
+    history, alerts, lists = SqlRiskHistory(fraud), SqlAlertRepository(fraud), SqlRiskLists(fraud)
     profiles = SqlPartyProfiles(engine)
-    history: RiskHistory
-    alerts: AlertRepository
-    lists: RiskLists
-    if engine.dialect.name == "sqlite":  # see the module docstring
-        history, alerts, lists = (
-            InMemoryRiskHistory(),
-            InMemoryAlertRepository(),
-            InMemoryRiskLists(),
-        )
-    else:
-        history, alerts, lists = (
-            SqlRiskHistory(engine),
-            SqlAlertRepository(engine),
-            SqlRiskLists(engine),
-        )
     return Ports(
         uow=lambda: SqlUnitOfWork(engine),
         clock=clock,
@@ -190,9 +186,10 @@ def build_sql(
 
     ``url_or_engine`` is a ``postgresql+asyncpg://`` or ``sqlite+aiosqlite:///<file>`` URL (an
     engine is created, and closed by :meth:`SqlKustodia.aclose`) or an existing engine. The
-    schema must already be at head (``kustodia db upgrade`` or Alembic). Pass ``rail`` to share
-    one sandbox rail between several compositions, as processes share one real provider;
-    ``ids`` defaults to random ids (see :func:`sql_ports`).
+    schema must already be at head (``kustodia db upgrade``, which on SQLite migrates the risk
+    file beside the main one too). Pass ``rail`` to share one sandbox rail between several
+    compositions, as processes share one real provider; ``ids`` defaults to random ids (see
+    :func:`sql_ports`).
     """
     if isinstance(url_or_engine, AsyncEngine):
         engine, owns_engine = url_or_engine, False
@@ -200,8 +197,10 @@ def build_sql(
         engine, owns_engine = create_engine(url_or_engine), True
     clock = clock or FixedClock()
     rail = rail or InMemoryPaymentRail(clock)
+    risk_engine = create_risk_engine(engine.url)
     ports = sql_ports(
         engine,
+        risk_engine=risk_engine,
         clock=clock,
         rail=rail,
         statement=InMemoryRailStatement(rail),
@@ -214,6 +213,7 @@ def build_sql(
         use_cases=UseCases.build(ports),
         ports=ports,
         engine=engine,
+        risk_engine=risk_engine,
         clock=clock,
         rail=rail,
         audit=ports.audit,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from kustodia_adapters.sql.engine import create_engine
 from kustodia_adapters.sql.tables import metadata
-from tests.integration.databases import alembic_config, migrate
+from kustodia_entrypoints.bootstrap import migrations
+from tests.integration.databases import alembic_config, migrate, sqlite_url
 
 
 def _revisions_oldest_first() -> list[tuple[str, str]]:
@@ -51,3 +54,27 @@ def test_each_revision_upgrades_downgrades_and_upgrades_again(empty_database_url
 
     command.downgrade(config, "base")
     assert asyncio.run(_table_names(empty_database_url)) == {"alembic_version"}
+
+
+def test_kustodia_db_migrates_the_risk_file_beside_a_sqlite_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = sqlite_url(tmp_path / "kustodia.db")
+    risk_url = sqlite_url(tmp_path / "kustodia.risk.db")
+    assert migrations.databases(url) == [url, risk_url]
+
+    migrations.upgrade(url)
+    for database in (url, risk_url):
+        assert asyncio.run(_table_names(database)) == {*metadata.tables, "alembic_version"}
+    migrations.current(url)  # Alembic's own lines go to the stdout it captured at import
+    printed = capsys.readouterr().out
+    assert printed.splitlines() == [f"{tmp_path / 'kustodia.db'}:", f"{tmp_path / 'kustodia.risk.db'}:"]
+
+    migrations.downgrade(url, "base")
+    for database in (url, risk_url):
+        assert asyncio.run(_table_names(database)) == {"alembic_version"}
+
+
+def test_on_postgresql_the_risk_stores_share_the_one_database() -> None:
+    url = "postgresql+asyncpg://postgres@127.0.0.1:5432/kustodia"
+    assert migrations.databases(url) == [url]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import make_url
 
 from kustodia_adapters.email import ConsoleNotifier, SmtpNotifier, SmtpSecurity
+from kustodia_adapters.in_memory.clock import FixedClock
 from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
+from kustodia_adapters.in_memory.rail_statement import InMemoryRailStatement
 from kustodia_adapters.llm import LlmDisputeAssessor
 from kustodia_adapters.rails.http_spei import HttpRailStatement, HttpSpeiRail
+from kustodia_adapters.sql.engine import create_engine, risk_database_url
 from kustodia_domain.services.policy_assessor import PolicyDisputeAssessor
 from kustodia_entrypoints.bootstrap.containers import (
     application_for,
@@ -18,6 +22,7 @@ from kustodia_entrypoints.bootstrap.containers import (
 )
 from kustodia_entrypoints.bootstrap.readiness import AlwaysReady, DatabaseReadiness
 from kustodia_entrypoints.bootstrap.settings import SettingsError, load_settings
+from kustodia_entrypoints.bootstrap.sql import sql_ports
 
 SECRETS = {
     "KUSTODIA_JWT_SECRET": "j" * 32,
@@ -124,3 +129,31 @@ def test_a_sql_url_builds_the_sql_adapters_and_memory_the_in_memory_ones() -> No
     assert isinstance(application_for(settings).adapters.readiness(), DatabaseReadiness)
     memory = load_settings({"KUSTODIA_ENV": "sandbox", "KUSTODIA_DATABASE_URL": "memory://"})
     assert isinstance(application_for(memory).adapters.readiness(), AlwaysReady)
+
+
+def test_on_sqlite_the_fraud_stores_get_a_file_of_their_own() -> None:
+    sqlite = load_settings({"KUSTODIA_ENV": "sandbox"})
+    adapters = application_for(sqlite).adapters
+    assert adapters.risk_engine().url.database == "kustodia.risk.db"
+    assert risk_database_url("sqlite+aiosqlite:////var/lib/k/main.sqlite3") == make_url(
+        "sqlite+aiosqlite:////var/lib/k/main.risk.sqlite3"
+    )
+    postgres = load_settings(
+        {"KUSTODIA_ENV": "sandbox", "KUSTODIA_DATABASE_URL": "postgresql+asyncpg://u@db/k"}
+    )
+    assert application_for(postgres).adapters.risk_engine() is None
+
+
+@pytest.mark.parametrize("risk_file", [None, "kustodia.db"], ids=["missing", "same-file"])
+def test_sqlite_ports_refuse_fraud_stores_on_the_units_file(risk_file: str | None) -> None:
+    engine = create_engine("sqlite+aiosqlite:///kustodia.db")
+    risk_engine = None if risk_file is None else create_engine(f"sqlite+aiosqlite:///{risk_file}")
+    rail = InMemoryPaymentRail(FixedClock())
+    with pytest.raises(ValueError, match="file of their own"):
+        sql_ports(
+            engine,
+            risk_engine=risk_engine,
+            clock=FixedClock(),
+            rail=rail,
+            statement=InMemoryRailStatement(rail),
+        )
