@@ -44,7 +44,8 @@ def verdict(world: World, session_id: str, status: KycStatus) -> dict[str, Any]:
     """What the sandbox provider would put in its webhook for ``session_id``."""
     provider = world.use_cases.platform.kyc.start.provider
     assert isinstance(provider, SandboxKycProvider)
-    result = provider.settle(session_id, status)
+    record = world.run(lambda: world.use_cases.platform.kyc.session(session_id))
+    result = provider.settle(record, status)
     return {
         "session_id": result.session_id,
         "user_id": result.user_id,

@@ -191,3 +191,21 @@ def test_ready_is_503_while_the_sqlite_risk_file_is_not_migrated(tmp_path: Path)
     migrations.upgrade(url)
     with TestClient(app_for(_container(url)), raise_server_exceptions=False) as client:
         assert client.get("/ready").status_code == 200
+
+
+def test_a_sandbox_kyc_session_opened_before_a_restart_is_settled_after_it(
+    database_url: str,
+) -> None:
+    first = _container(database_url)
+    _seed(first)
+    with TestClient(app_for(first), raise_server_exceptions=False) as client:
+        ana = _login(client, ANA.email, ANA.password)
+        session = _call(client, "POST", "/v1/me/kyc", ana, body={"level": "N3"}, status=201)
+
+    second = _container(database_url)
+    with TestClient(app_for(second), raise_server_exceptions=False) as client:
+        ana = _login(client, ANA.email, ANA.password)
+        approve = f"/v1/sandbox/kyc/{session['session_id']}/approve"
+        assert _call(client, "POST", approve, ana) == {"status": "approved"}
+        assert _call(client, "GET", "/v1/me", ana)["kyc_level"] == "N3"
+        assert _call(client, "POST", approve, ana) == {"status": "duplicate"}

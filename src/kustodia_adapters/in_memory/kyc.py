@@ -15,7 +15,7 @@ from kustodia_domain.ports.kyc import (
     KycSessions,
     KycStatus,
 )
-from kustodia_domain.shared.errors import ConflictError, NotFoundError
+from kustodia_domain.shared.errors import ConflictError
 
 SANDBOX_KYC_URL = "https://sandbox.kustodia.mx/kyc"
 
@@ -24,27 +24,28 @@ class SandboxKycProvider(KycProvider):
     """Opens sessions at a sandbox URL; :meth:`settle` dictates their verdict.
 
     The verdict is what a real provider would put in its signed webhook: the sandbox endpoints
-    sign it and send it through the webhook's own path.
+    sign it and send it through the webhook's own path. The sandbox keeps no sessions of its
+    own: it answers for the record the platform stored when the session was opened, so a
+    session opened before a restart can still be settled after it.
     """
 
     def __init__(self, base_url: str = SANDBOX_KYC_URL) -> None:
         self._base_url = base_url.rstrip("/")
-        self._sessions: dict[str, tuple[str, KycLevel]] = {}
 
     async def start_verification(self, user_id: str, target_level: KycLevel) -> KycSession:
         session_id = f"kyc_{uuid.uuid4().hex}"
-        self._sessions[session_id] = (user_id, target_level)
         return KycSession(session_id=session_id, url=f"{self._base_url}/{session_id}")
 
     def settle(
-        self, session_id: str, status: KycStatus, reasons: tuple[str, ...] = ()
+        self, session: KycSessionRecord, status: KycStatus, reasons: tuple[str, ...] = ()
     ) -> KycResult:
-        """The provider's result for ``session_id``. Raises NotFoundError (never opened here)."""
-        if session_id not in self._sessions:
-            raise NotFoundError("kyc session", session_id)
-        user_id, level = self._sessions[session_id]
+        """The provider's result for ``session``, for the user and the level it was opened for."""
         return KycResult(
-            session_id=session_id, user_id=user_id, status=status, level=level, reasons=reasons
+            session_id=session.session_id,
+            user_id=session.user_id,
+            status=status,
+            level=session.target_level,
+            reasons=reasons,
         )
 
 

@@ -1,16 +1,17 @@
 """Kustodia on the SQL adapters (PostgreSQL or SQLite): what ``kustodia serve`` runs on.
 
-Every store is a SQL adapter on one engine: the unit of work's repositories (users, escrows,
-disputes, the ledger, events, outbox, notifications, unmatched deposits), the party history,
-support tickets, the audit trail, credentials, idempotency keys, webhook receipts, evidence
-blobs, KYC sessions, the queue of reconciliation differences, the back office's reads and the
-fraud engine's stores (history, profiles, lists, alerts, overrides). The rule engine reads the
-same history, profile and list stores the use cases write.
+Every store is a SQL adapter (on SQLite three of them in a second file, see below): the unit of
+work's repositories (users, escrows, disputes, the ledger, events, outbox, notifications,
+unmatched deposits), the party history, support tickets, the audit trail, credentials,
+idempotency keys, webhook receipts, evidence blobs, KYC sessions, the queue of reconciliation
+differences, the back office's reads and the fraud engine's stores (history, profiles, lists,
+alerts, overrides). The rule engine reads the same history, profile and list stores the use
+cases write.
 
-What is not a store runs in process: the sandbox KYC provider (the sessions the platform opened
-are stored, but the sandbox's own record of them, which its approve and reject endpoints settle,
-lasts only as long as the process), and the fixed yield rate. The payment rail and its
-statement are given: the sandbox rail unless the caller passes the provider's.
+What is not a store runs in process: the sandbox KYC provider (it keeps nothing: its approve
+and reject endpoints settle the sessions the platform stored), and the fixed yield rate. The
+payment rail and its statement are given: the sandbox rail unless the caller passes the
+provider's.
 
 **SQLite** allows one writer per file, and a transaction that has read cannot write once another
 connection committed a write after its read began. The rule engine appends to its history, and

@@ -41,7 +41,8 @@ async def start(fraud: FraudWorld, user: User, level: KycLevel = KycLevel.N3) ->
 
 
 async def verdict(fraud: FraudWorld, session_id: str, status: KycStatus) -> KycOutcome:
-    result = provider(fraud).settle(session_id, status, ("document unreadable",))
+    record = await fraud.uc.platform.kyc.session(session_id)
+    result = provider(fraud).settle(record, status, ("document unreadable",))
     return await fraud.uc.platform.kyc.record.execute(result)
 
 
@@ -131,7 +132,8 @@ async def test_a_result_naming_another_user_than_its_session_is_refused(
     fraud: FraudWorld,
 ) -> None:
     session_id = await start(fraud, fraud.payer)
-    result = provider(fraud).settle(session_id, KycStatus.APPROVED)
+    record = await fraud.uc.platform.kyc.session(session_id)
+    result = provider(fraud).settle(record, KycStatus.APPROVED)
     with pytest.raises(KycResultRefusedError):
         await fraud.uc.platform.kyc.record.execute(
             KycResult(

@@ -17,7 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from kustodia_domain.identity.model import KycLevel
-from kustodia_domain.ports.kyc import KycResult, KycStatus
+from kustodia_domain.ports.kyc import KycResult, KycSessionRecord, KycStatus
 from kustodia_domain.services.kyc import StartKyc
 from kustodia_domain.services.use_cases import UseCases
 from kustodia_domain.shared.errors import NotFoundError
@@ -93,7 +93,7 @@ class SettlesKyc(Protocol):
     """A provider whose verdicts can be dictated: the sandbox's."""
 
     def settle(
-        self, session_id: str, status: KycStatus, reasons: tuple[str, ...] = ()
+        self, session: KycSessionRecord, status: KycStatus, reasons: tuple[str, ...] = ()
     ) -> KycResult: ...
 
 
@@ -255,7 +255,7 @@ async def _settle(
     ):
         raise NotFoundError("kyc session", session_id)
     reasons = (SANDBOX_REJECTION,) if status is KycStatus.REJECTED else ()
-    result = provider.settle(session_id, status, reasons)
+    result = provider.settle(record, status, reasons)
     raw = converter.dumps(KycResultIn.of(result, event_id=f"sbx_{uuid.uuid4().hex}"))
     moment = int(services.wall_clock().timestamp())
     secret = config.kyc_webhook_secret or ""
