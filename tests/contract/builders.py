@@ -67,6 +67,7 @@ def escrow(
     created_by: CreatorRole = CreatorRole.PAYER,
     custody_percent: int = 50,
     fee_minor: int = 1_000,
+    kind: EscrowKind = EscrowKind.STANDARD,
 ) -> Escrow:
     """An escrow of 1,000.00 MXN awaiting funds (or awaiting acceptance if the payee asked)."""
     terms = EscrowTerms(
@@ -78,7 +79,7 @@ def escrow(
     )
     return Escrow.open(
         escrow_id=EscrowId(escrow_id),
-        kind=EscrowKind.STANDARD,
+        kind=kind,
         created_by=created_by,
         payer_id=UserId(payer),
         payee_id=UserId(payee),

@@ -9,8 +9,9 @@ import pytest
 
 from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_adapters.in_memory.unit_of_work import InMemoryUnitOfWork
+from kustodia_domain.escrow.due import DueWork
 from kustodia_domain.escrow.model import Escrow
-from kustodia_domain.escrow.terms import CreatorRole
+from kustodia_domain.escrow.terms import CreatorRole, EscrowKind
 from kustodia_domain.shared.errors import ConcurrencyConflictError, ConflictError, NotFoundError
 from tests.contract.builders import (
     BROKER,
@@ -117,7 +118,7 @@ class EscrowRepositoryContract(ABC):
         assert [e.id for e in page] == ["esc_3", "esc_2"]
         assert beyond == []
 
-    async def test_due_for_jobs_lists_overdue_unfunded_and_custody_escrows_only(
+    async def test_due_for_jobs_lists_overdue_unfunded_and_custody_escrows_to_accrue(
         self, new_uow: UnitOfWorkFactory
     ) -> None:
         now = T0 + FUNDING_WINDOW
@@ -137,8 +138,37 @@ class EscrowRepositoryContract(ABC):
         )
 
         async with new_uow() as uow:
-            due = await uow.escrows.due_for_jobs(now)
+            due = await uow.escrows.due_for_jobs(DueWork(now))
+        # Funded on T0, a week ago: yield accrues for both in custody.
         assert sorted(due) == ["esc_funded", "esc_held", "esc_overdue", "esc_request"]
+
+    async def test_due_for_jobs_leaves_out_escrows_in_custody_with_nothing_due(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        now = T0 + timedelta(days=20)
+        before_deadline = fund(escrow("esc_in_custody", reference="1000001"), at=now)
+        past_deadline = fund(escrow("esc_past", reference="1000002"))
+        held = fund(escrow("esc_held", reference="1000003"))
+        held.hold("manual review", T0)
+        reminded, to_remind = (
+            fund(escrow(f"esc_{name}", reference=f"100000{n}", kind=EscrowKind.DUAL_APPROVAL))
+            for n, name in ((4, "reminded"), (5, "to_remind"))
+        )
+        assert reminded.remind_if_due(now - timedelta(hours=23))
+        assert to_remind.remind_if_due(now - timedelta(hours=24))
+        for each in (past_deadline, held, reminded, to_remind):
+            each.accrue_yield(now.date(), 100_000, now)  # accrued through yesterday
+        await self._add(new_uow, before_deadline, past_deadline, held, reminded, to_remind)
+
+        async with new_uow() as uow:
+            due = await uow.escrows.due_for_jobs(DueWork(now))
+            tomorrow = await uow.escrows.due_for_jobs(DueWork(now + timedelta(days=1)))
+        # Released at its deadline; reminded again a day after the last reminder.
+        assert due == ["esc_past", "esc_to_remind"]
+        # A new day: yield is due on every escrow in custody.
+        assert sorted(tomorrow) == [
+            "esc_held", "esc_in_custody", "esc_past", "esc_reminded", "esc_to_remind"
+        ]  # fmt: skip
 
     async def test_saving_bumps_the_version_and_a_stale_save_conflicts(
         self, new_uow: UnitOfWorkFactory

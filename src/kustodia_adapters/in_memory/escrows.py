@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from kustodia_adapters.in_memory.session import CurrentTransaction
 from kustodia_adapters.in_memory.store import StoreState, detached
 from kustodia_adapters.in_memory.versions import fetch, insert, update
+from kustodia_domain.escrow.due import DueWork
 from kustodia_domain.escrow.model import Escrow
-from kustodia_domain.escrow.states import CUSTODY, EscrowState
 from kustodia_domain.ports.repositories import EscrowRepository
 from kustodia_domain.shared.errors import ConflictError
-
-_UNFUNDED = frozenset({EscrowState.REQUESTED, EscrowState.AWAITING_FUNDS})
 
 
 def _check_unique(state: StoreState, escrow: Escrow) -> None:
@@ -27,12 +24,6 @@ def _index(state: StoreState, escrow: Escrow) -> None:
     state.escrow_by_reference[escrow.reference] = escrow.id
     for payout in escrow.payouts:
         state.escrow_by_payout[payout.id] = escrow.id
-
-
-def _may_be_due(escrow: Escrow, now: datetime) -> bool:
-    if escrow.state in _UNFUNDED:
-        return escrow.funding_deadline is not None and escrow.funding_deadline <= now
-    return escrow.state in CUSTODY
 
 
 class InMemoryEscrowRepository(EscrowRepository):
@@ -77,8 +68,8 @@ class InMemoryEscrowRepository(EscrowRepository):
         mine.sort(key=lambda e: (e.created_at, e.id), reverse=True)
         return [detached(e) for e in mine[offset : offset + limit]]
 
-    async def due_for_jobs(self, now: datetime) -> Sequence[str]:
-        due = [e for e in self._escrows().values() if _may_be_due(e, now)]
+    async def due_for_jobs(self, work: DueWork) -> Sequence[str]:
+        due = [e for e in self._escrows().values() if work.includes(e)]
         return [e.id for e in sorted(due, key=lambda e: (e.created_at, e.id))]
 
     def _escrows(self) -> dict[str, Escrow]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -39,13 +38,14 @@ from kustodia_adapters.sql.tables import (
 )
 from kustodia_adapters.sql.versions import VersionedUpdate, insert_first_version
 from kustodia_adapters.sql.write_behind import flush, update_from_read_version
+from kustodia_domain.escrow.due import UNFUNDED, DueWork
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.escrow.states import CUSTODY, EscrowState
 from kustodia_domain.ledger.accounts import Account, AccountKind
 from kustodia_domain.ports.repositories import EscrowRepository
 from kustodia_domain.shared.errors import ConcurrencyConflictError, NotFoundError
 
-_UNFUNDED = (EscrowState.REQUESTED.value, EscrowState.AWAITING_FUNDS.value)
+_UNFUNDED = tuple(sorted(state.value for state in UNFUNDED))
 _IN_CUSTODY = tuple(sorted(state.value for state in CUSTODY))
 
 
@@ -112,9 +112,10 @@ class SqlEscrowRepository(EscrowRepository):
         parameters = {"user_id": user_id, "limit": limit, "offset": offset}
         return await self._all(_FOR_USER, parameters)
 
-    async def due_for_jobs(self, now: datetime) -> Sequence[str]:
+    async def due_for_jobs(self, work: DueWork) -> Sequence[str]:
         await self._flush_if_pending(escrows)
-        result = await self._transaction().execute(_DUE, {"now": now})
+        thresholds = {"now": work.now, "today": work.today, "reminded_before": work.reminded_before}
+        result = await self._transaction().execute(_DUE, thresholds)
         return list(result.scalars())
 
     async def _flush_if_pending(self, *tables: Table) -> None:
@@ -237,9 +238,19 @@ _FOR_USER: Final = (
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
-_now = bindparam("now", type_=escrows.c.funding_deadline.type)
-_overdue_unfunded = and_(escrows.c.state.in_(_UNFUNDED), escrows.c.funding_deadline <= _now)
-_due: ColumnElement[bool] = or_(_overdue_unfunded, escrows.c.state.in_(_IN_CUSTODY))
+# DueWork.includes, as a predicate each branch of which an index answers (ix_escrows_state_*).
+_e = escrows.c
+_now = bindparam("now", type_=_e.funding_deadline.type)
+_today = bindparam("today", type_=_e.yield_accrued_through.type)
+_reminded_before = bindparam("reminded_before", type_=_e.last_reminded_at.type)
+_overdue_unfunded = and_(_e.state.in_(_UNFUNDED), _e.funding_deadline <= _now)
+_yield_due = and_(_e.state.in_(_IN_CUSTODY), _e.yield_accrued_through < _today)
+_release_or_reminder_due = and_(
+    _e.state == EscrowState.FUNDED.value,
+    _e.custody_ends_at <= _now,
+    or_(_e.last_reminded_at.is_(None), _e.last_reminded_at <= _reminded_before),
+)
+_due: ColumnElement[bool] = or_(_overdue_unfunded, _yield_due, _release_or_reminder_due)
 _DUE: Final = select(escrows.c.id).where(_due).order_by(escrows.c.created_at, escrows.c.id)
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Protocol
 
 from kustodia_domain.disputes.model import Dispute
+from kustodia_domain.escrow.due import DueWork
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.identity.model import User
 from kustodia_domain.shared.clabe import Clabe
@@ -70,11 +70,12 @@ class EscrowRepository(Protocol):
         """Escrows where the user is payer, payee or broker, newest first."""
 
     @abstractmethod
-    async def due_for_jobs(self, now: datetime) -> Sequence[str]:
-        """Ids of escrows that may have due work at ``now``.
+    async def due_for_jobs(self, work: DueWork) -> Sequence[str]:
+        """Ids of the escrows ``work`` includes (:class:`DueWork`), oldest first.
 
-        That is: unfunded ones past their funding window, and every escrow in custody (yield,
-        release at the deadline, reminders).
+        That is: unfunded ones past their funding window, escrows in custody whose yield has
+        not accrued through yesterday, and funded ones past their custody deadline not reminded
+        in the last day. Every escrow with work is listed; the rest is not read.
         """
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import attrs
 
+from kustodia_domain.escrow.due import DueWork
 from kustodia_domain.ports.clock import IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.ports.yield_rate import YieldRateProvider
@@ -48,7 +49,7 @@ class RunDueJobsHandler:
     async def execute(self, now: datetime) -> JobReport:
         report = JobReport()
         async with self.uow() as uow:
-            due = list(await uow.escrows.due_for_jobs(now))
+            due = list(await uow.escrows.due_for_jobs(DueWork(now)))
         rate = await self.rates.annual_rate_ppm(now.date())
         for escrow_id in due:
             try:

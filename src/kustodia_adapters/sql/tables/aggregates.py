@@ -96,6 +96,8 @@ escrows = Table(
     CheckConstraint("payer_id <> payee_id", name="parties_differ"),
     Index("ix_escrows_state_funding_deadline", "state", "funding_deadline"),
     Index("ix_escrows_state_custody_ends_at", "state", "custody_ends_at"),
+    # The scheduler's daily yield (DueWork): escrows in custody not accrued through yesterday.
+    Index("ix_escrows_state_yield_accrued_through", "state", "yield_accrued_through"),
 )
 
 escrow_participants = Table(
