@@ -14,14 +14,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kustodia_adapters.in_memory.ids import SequentialIdGenerator
+from kustodia_adapters.in_memory.ids import SequentialIdGenerator, UuidIdGenerator
 from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.ledger.balances import NegativeBalanceError
 from kustodia_domain.ledger.transactions import LedgerTransaction, escrow_key
 from kustodia_domain.services.persistence import persist_escrow
-from kustodia_domain.shared.errors import IdempotencyConflictError
+from kustodia_domain.shared.errors import ConcurrencyConflictError, IdempotencyConflictError
 from kustodia_domain.shared.money import MXN
 from tests.contract.builders import deposit_into, escrow, fund, transfer
 from tests.support.statements import on_postgres, statements
@@ -166,3 +166,34 @@ async def test_a_deposit_key_booked_on_another_escrow_is_still_found(
     assert stored.key.startswith("deposit:")
     other = deposit_into(second.id, 1_000, key=stored.key)
     await _replay_then_conflict(sql_engine, read=second.id, stored=stored, other=other)
+
+
+
+async def test_a_deposit_recorded_since_the_read_is_a_lost_race_not_an_overdraft(
+    sql_engine: AsyncEngine,
+) -> None:
+    # Half in custody: funding pays the other half out of custody at once, so the unit posts
+    # the deposit (its key looked up) and then draws custody (a key of the escrow's own).
+    unfunded = escrow(custody_percent=50)
+    async with SqlUnitOfWork(sql_engine) as uow:
+        await persist_escrow(uow, unfunded, UuidIdGenerator(), new=True)
+        await uow.commit()
+    async with SqlUnitOfWork(sql_engine) as late:
+        stale = await late.escrows.get(unfunded.id)
+        # The rail's first delivery is recorded after this unit read the escrow...
+        async with SqlUnitOfWork(sql_engine) as first:
+            recorded = fund(await first.escrows.get(unfunded.id))
+            await persist_escrow(first, recorded, UuidIdGenerator())
+            await first.commit()
+        # ...and this unit applies the replay to what it read: the deposit's key is found
+        # stored (a replay, nothing queued), so custody must not be checked against the total
+        # read with the escrow, from before the deposit: the unit lost a race, it did not
+        # overdraw custody.
+        fund(stale)
+
+        async def replay() -> None:
+            await persist_escrow(late, stale, UuidIdGenerator())  # SQLite: refused here
+            await late.commit()  # PostgreSQL: refused here
+
+        with pytest.raises(ConcurrencyConflictError):
+            await replay()

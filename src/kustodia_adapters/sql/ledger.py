@@ -73,6 +73,7 @@ class SqlLedger(Ledger):
         else:
             stored, existing = known, []
         if existing:
+            _forget_if_older(current, transaction)
             return _replayed(transaction, existing)
         changes = pending.changes()
         balances = {account: total + changes.get(account, 0) for account, total in stored.items()}
@@ -201,6 +202,24 @@ def _known(
     if any(account.code not in read.accounts for account in drawn):
         return None
     return {account: read.totals[account.code] for account in drawn if account.code in read.totals}
+
+
+def _forget_if_older(current: SqlTransaction, transaction: LedgerTransaction) -> None:
+    """Stop trusting the escrow's carried ledger state if it lacks ``transaction``, found stored.
+
+    The key was stored after the escrow was read: this read (READ COMMITTED) sees it, the
+    escrow's did not. The unit then replays it (nothing queued) while the escrow it holds
+    still has to apply it, so the carried totals, older than the key, would check the unit's
+    next draw on custody as if the deposit had never been made, and refuse it as an overdraft.
+    Forgotten, the next post reads the ledger as it is, and the unit loses its race at the
+    write, as a unit does that read before the other committed.
+    """
+    owner = transaction.escrow_id
+    if owner is None:
+        return
+    read = current.ledger_read.get(owner)
+    if read is not None and transaction.key not in read.keys:
+        del current.ledger_read[owner]
 
 
 def _drawn_down(transaction: LedgerTransaction) -> set[Account]:
