@@ -168,7 +168,6 @@ async def test_a_deposit_key_booked_on_another_escrow_is_still_found(
     await _replay_then_conflict(sql_engine, read=second.id, stored=stored, other=other)
 
 
-
 async def test_a_deposit_recorded_since_the_read_is_a_lost_race_not_an_overdraft(
     sql_engine: AsyncEngine,
 ) -> None:
