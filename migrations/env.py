@@ -2,6 +2,8 @@
 
 The URL is, in order: ``config.attributes["url"]`` (set by code that runs Alembic in-process,
 such as the migration tests), ``KUSTODIA_DATABASE_URL``, then the embedded SQLite default.
+Plain ``alembic`` migrates that one database; on SQLite, ``kustodia db`` also keeps the fraud
+engine's file beside it (``<name>.risk.db``) at the same revision.
 """
 
 from __future__ import annotations

@@ -170,6 +170,36 @@ class EscrowRepositoryContract(ABC):
             "esc_held", "esc_in_custody", "esc_past", "esc_reminded", "esc_to_remind"
         ]  # fmt: skip
 
+    async def test_due_for_jobs_lists_exactly_what_due_work_includes(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        cancelled = escrow("esc_cancelled", reference="1000003")
+        cancelled.cancel(PAYER, T0)
+        held = fund(escrow("esc_held", reference="1000004"))
+        held.hold("manual review", T0)
+        reminded = fund(escrow("esc_dual", reference="1000007", kind=EscrowKind.DUAL_APPROVAL))
+        assert reminded.remind_if_due(T0 + timedelta(days=12))
+        accrued = fund(escrow("esc_accrued", reference="1000008"))
+        accrued.accrue_yield((T0 + timedelta(days=4)).date(), 100_000, T0 + timedelta(days=4))
+        stored = [
+            escrow("esc_unfunded", reference="1000001"),
+            escrow("esc_request", reference="1000002", created_by=CreatorRole.PAYEE),
+            cancelled,
+            held,
+            fund(escrow("esc_funded", reference="1000005")),
+            complete(fund(escrow("esc_done", reference="1000006")), T0),
+            reminded,
+            accrued,
+        ]
+        await self._add(new_uow, *stored)
+
+        for step in range(0, 25 * 24, 5):  # every five hours for 25 days
+            work = DueWork(T0 + timedelta(hours=step))
+            async with new_uow() as uow:
+                due = await uow.escrows.due_for_jobs(work)
+            # All opened at T0: oldest first is by id.
+            assert due == sorted(e.id for e in stored if work.includes(e)), work.now
+
     async def test_saving_bumps_the_version_and_a_stale_save_conflicts(
         self, new_uow: UnitOfWorkFactory
     ) -> None:

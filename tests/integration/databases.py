@@ -20,6 +20,7 @@ from alembic.config import Config
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from kustodia_adapters.sql.engine import risk_database_url
 from kustodia_adapters.sql.tables import metadata
 from kustodia_entrypoints.bootstrap import migrations
 
@@ -31,6 +32,14 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
+
+
+def sqlite_risk_file(path: Path) -> Path:
+    """The file beside the SQLite database ``path`` that the fraud engine's stores live in."""
+    risk_url = risk_database_url(sqlite_url(path))
+    assert risk_url is not None
+    assert risk_url.database is not None
+    return Path(risk_url.database)
 
 
 def alembic_config(url: str) -> Config:

@@ -25,12 +25,13 @@ from kustodia_adapters.in_memory.risk import AllowAllRiskScreen
 from kustodia_adapters.sql.engine import create_engine
 from kustodia_domain.escrow.terms import FeeSchedule
 from kustodia_domain.services.config import PlatformPolicy
-from kustodia_entrypoints.bootstrap.sql import build_sql
+from kustodia_entrypoints.bootstrap.sql import SqlKustodia, build_sql
 from tests.integration.databases import (
     empty_postgres,
     migrate,
     require_postgres,
     scratch_postgres_database,
+    sqlite_risk_file,
     sqlite_url,
 )
 from tests.property.lifecycle_machine import EscrowLifecycle, LifecycleApp
@@ -53,15 +54,19 @@ class SqlEscrowLifecycle(EscrowLifecycle):
     """
 
     engine: AsyncEngine | None = None
+    sql_app: SqlKustodia | None = None
 
     def build(self) -> LifecycleApp:
         self.engine = self.run(self.empty_engine())
-        return build_sql(self.engine, policy=POLICY, risk=AllowAllRiskScreen())
+        self.sql_app = build_sql(self.engine, policy=POLICY, risk=AllowAllRiskScreen())
+        return self.sql_app
 
     async def empty_engine(self) -> AsyncEngine:
         raise NotImplementedError
 
     def teardown(self) -> None:
+        if self.sql_app is not None:
+            self.run(self.sql_app.aclose())  # the risk file's engine; the engine stays ours
         if self.engine is not None:
             self.run(self.engine.dispose())
         super().teardown()
@@ -85,6 +90,8 @@ class SqliteEscrowLifecycle(SqlEscrowLifecycle):
         SqliteEscrowLifecycle.examples += 1
         path = self.directory / f"example-{self.examples}.db"
         await asyncio.to_thread(shutil.copyfile, self.template, path)
+        template_risk, risk = sqlite_risk_file(self.template), sqlite_risk_file(path)
+        await asyncio.to_thread(shutil.copyfile, template_risk, risk)
         return create_engine(sqlite_url(path))
 
 

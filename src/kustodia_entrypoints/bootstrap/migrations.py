@@ -2,17 +2,23 @@
 
 Every command runs on the database of the URL and, on SQLite, on the fraud engine's file beside
 it (:func:`kustodia_adapters.sql.engine.risk_database_url`): both carry the same revisions.
+``upgrade`` and ``downgrade`` move the main database as asked, then bring the risk file to the
+revision the main one reached, whatever revision it was at (missing, or left behind by a plain
+``alembic`` command, which knows only one URL).
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import make_url
 
-from kustodia_adapters.sql.engine import risk_database_url
+from kustodia_adapters.sql.engine import create_engine, risk_database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 """The project directory (``src/kustodia_entrypoints/bootstrap`` is three levels down)."""
@@ -43,13 +49,52 @@ def databases(url: str) -> list[str]:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    for database in databases(url):
-        command.upgrade(alembic_config(database), revision)
+    main, *beside = databases(url)
+    command.upgrade(alembic_config(main), revision)
+    _follow(main, beside)
 
 
 def downgrade(url: str, revision: str) -> None:
-    for database in reversed(databases(url)):
-        command.downgrade(alembic_config(database), revision)
+    main, *beside = databases(url)
+    command.downgrade(alembic_config(main), revision)
+    _follow(main, beside)
+
+
+def _follow(main: str, beside: list[str]) -> None:
+    """Bring each database of ``beside`` to ``main``'s revision, up or down."""
+    if not beside:
+        return
+    order = _revisions_oldest_first(main)
+    target = _current_revision(main)
+    for database in beside:
+        config = alembic_config(database)
+        here = order.index(_current_revision(database))
+        if here < order.index(target):
+            command.upgrade(config, target or "base")
+        elif here > order.index(target):
+            command.downgrade(config, target or "base")
+
+
+def _revisions_oldest_first(url: str) -> list[str | None]:
+    """``None`` (an empty database), then every revision in the order they apply."""
+    script = ScriptDirectory.from_config(alembic_config(url))
+    return [None, *(r.revision for r in reversed(list(script.walk_revisions())))]
+
+
+def _current_revision(url: str) -> str | None:
+    """The revision the database at ``url`` is at (``None``: no migration applied)."""
+
+    async def read() -> str | None:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(
+                    lambda sync: MigrationContext.configure(sync).get_current_revision()
+                )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
 
 
 def current(url: str) -> None:

@@ -27,6 +27,7 @@ stay in the main file. PostgreSQL keeps all of them in its one database.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Self
 
 import attrs
@@ -74,7 +75,7 @@ from kustodia_entrypoints.bootstrap.in_memory import fast_hasher, rule_engine
 
 @attrs.frozen(kw_only=True)
 class SqlKustodia:
-    """The product over one SQL database: its use cases, the ports and the fakes beside them.
+    """The product over a SQL database: its use cases, the ports and the fakes beside them.
 
     ``aclose`` disposes the engine's pool if :func:`build_sql` created the engine; an engine
     passed in stays the caller's to dispose. ``risk_engine`` (SQLite's second file, ``None`` on
@@ -95,7 +96,7 @@ class SqlKustodia:
         return SqlUnitOfWork(self.engine)
 
     async def aclose(self) -> None:
-        """Close the engine's connections, if the engine was created here."""
+        """Close the risk engine's connections, and the engine's if it was created here."""
         if self.risk_engine is not None:
             await self.risk_engine.dispose()
         if self.owns_engine:
@@ -122,7 +123,7 @@ def sql_ports(
     notifier: Notifier | None = None,
     risk_engine: AsyncEngine | None = None,
 ) -> Ports:
-    """Every port on ``engine`` (see the module docstring for the few that are not).
+    """Every port on ``engine`` and ``risk_engine`` (module docstring: which, and what is not).
 
     ``risk_engine`` holds the risk history, the alerts and the lists; it is required on SQLite
     (:func:`~kustodia_adapters.sql.engine.create_risk_engine`) and defaults to ``engine`` on
@@ -135,7 +136,7 @@ def sql_ports(
         ValueError: ``engine`` is SQLite and ``risk_engine`` is missing or on the same file.
     """
     if engine.dialect.name == "sqlite" and (
-        risk_engine is None or risk_engine.url.database == engine.url.database
+        risk_engine is None or _same_file(risk_engine.url.database, engine.url.database)
     ):
         raise ValueError("on SQLite the risk stores need a file of their own (module docstring)")
     fraud = risk_engine or engine
@@ -171,6 +172,10 @@ def sql_ports(
         statement=statement,
         reconciliation=SqlReconciliationQueue(engine),
     )
+
+
+def _same_file(one: str | None, other: str | None) -> bool:
+    return one is None or other is None or Path(one).resolve() == Path(other).resolve()
 
 
 def build_sql(

@@ -144,7 +144,9 @@ def test_on_sqlite_the_fraud_stores_get_a_file_of_their_own() -> None:
     assert application_for(postgres).adapters.risk_engine() is None
 
 
-@pytest.mark.parametrize("risk_file", [None, "kustodia.db"], ids=["missing", "same-file"])
+@pytest.mark.parametrize(
+    "risk_file", [None, "kustodia.db", "./kustodia.db"], ids=["missing", "same-file", "same-path"]
+)
 def test_sqlite_ports_refuse_fraud_stores_on_the_units_file(risk_file: str | None) -> None:
     engine = create_engine("sqlite+aiosqlite:///kustodia.db")
     risk_engine = None if risk_file is None else create_engine(f"sqlite+aiosqlite:///{risk_file}")
