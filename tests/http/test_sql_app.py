@@ -65,6 +65,22 @@ def _login(client: TestClient[Any], email: str, password: str) -> str:
     return str(tokens["access_token"])
 
 
+def _funded_by_ana(
+    client: TestClient[Any], ana: str, *, amount: int, description: str
+) -> dict[str, Any]:
+    """An escrow Ana pays Luis, all in custody for five days, funded by a sandbox deposit."""
+    terms = {
+        "kind": "standard", "creator_role": "payer", "counterparty_email": LUIS.email,
+        "amount": amount, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
+        "description": description,
+    }  # fmt: skip
+    escrow: dict[str, Any] = _call(client, "POST", "/v1/escrows", ana, body=terms, status=201)
+    deposit = {"escrow_id": escrow["id"], "amount": escrow["amount_due"]}
+    funded = _call(client, "POST", "/v1/sandbox/deposits", ana, body=deposit, status=201)
+    assert funded["escrow"]["status"] == "funded"
+    return escrow
+
+
 @pytest.fixture(
     params=[
         pytest.param("sqlite", id="sqlite"),
@@ -90,15 +106,7 @@ def test_an_escrow_completes_on_a_sqlite_file_and_survives_a_restart(database_ur
     with TestClient(app_for(first), raise_server_exceptions=False) as client:
         assert _call(client, "GET", "/ready")["checks"]["schema"] == "at head"
         ana = _login(client, ANA.email, ANA.password)
-        terms = {
-            "kind": "standard", "creator_role": "payer", "counterparty_email": LUIS.email,
-            "amount": 150_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
-            "description": "Laptop",
-        }  # fmt: skip
-        escrow = _call(client, "POST", "/v1/escrows", ana, body=terms, status=201)
-        deposit = {"escrow_id": escrow["id"], "amount": escrow["amount_due"]}
-        funded = _call(client, "POST", "/v1/sandbox/deposits", ana, body=deposit, status=201)
-        assert funded["escrow"]["status"] == "funded"
+        escrow = _funded_by_ana(client, ana, amount=150_000, description="Laptop")
         # Three days on: the seller's payout CLABE and the funding are no longer fresh to fraud.
         _call(client, "POST", "/v1/sandbox/clock/advance", ana, body={"seconds": 3 * 86_400})
         _call(client, "POST", f"/v1/escrows/{escrow['id']}/approve-release", ana)
@@ -133,14 +141,7 @@ def test_the_fraud_desks_lists_alerts_and_history_survive_a_restart(database_url
             assert (ready["risk_database"], ready["risk_schema"]) == ("ok", "at head")
         ops, ana = _login(client, OPS.email, OPS.password), _login(client, ANA.email, ANA.password)
         entry = _call(client, "POST", lists, ops, body=mule, status=201)
-        terms = {
-            "kind": "standard", "creator_role": "payer", "counterparty_email": LUIS.email,
-            "amount": 90_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
-            "description": "Phone",
-        }  # fmt: skip
-        escrow = _call(client, "POST", "/v1/escrows", ana, body=terms, status=201)
-        deposit = {"escrow_id": escrow["id"], "amount": escrow["amount_due"]}
-        _call(client, "POST", "/v1/sandbox/deposits", ana, body=deposit, status=201)
+        escrow = _funded_by_ana(client, ana, amount=90_000, description="Phone")
         # Luis set his payout CLABE minutes ago: the release is held and an alert raised.
         held = _call(client, "POST", f"/v1/escrows/{escrow['id']}/approve-release", ana)
         assert held["status"] == "on_hold"

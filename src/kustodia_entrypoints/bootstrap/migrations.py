@@ -65,10 +65,10 @@ def _follow(main: str, beside: list[str]) -> None:
     if not beside:
         return
     order = _revisions_oldest_first(main)
-    target = _current_revision(main)
+    target = current_revision(main)
     for database in beside:
         config = alembic_config(database)
-        here = order.index(_current_revision(database))
+        here = order.index(current_revision(database))
         if here < order.index(target):
             command.upgrade(config, target or "base")
         elif here > order.index(target):
@@ -81,8 +81,11 @@ def _revisions_oldest_first(url: str) -> list[str | None]:
     return [None, *(r.revision for r in reversed(list(script.walk_revisions())))]
 
 
-def _current_revision(url: str) -> str | None:
-    """The revision the database at ``url`` is at (``None``: no migration applied)."""
+def current_revision(url: str) -> str | None:
+    """The revision the database at ``url`` is at (``None``: no migration applied).
+
+    Runs its own event loop: call it from sync code, as the commands above.
+    """
 
     async def read() -> str | None:
         engine = create_engine(url)

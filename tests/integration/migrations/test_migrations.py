@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
@@ -28,17 +27,6 @@ async def _table_names(url: str) -> set[str]:
     try:
         async with engine.connect() as connection:
             return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
-    finally:
-        await engine.dispose()
-
-
-async def _revision(url: str) -> str | None:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
-            )
     finally:
         await engine.dispose()
 
@@ -95,18 +83,18 @@ def test_kustodia_db_brings_the_risk_file_to_the_main_databases_revision(tmp_pat
     command.upgrade(alembic_config(url), "head")
 
     migrations.downgrade(url, "-1")  # the risk file is brought up to where the main one is
-    assert asyncio.run(_revision(url)) == asyncio.run(_revision(risk_url))
-    assert asyncio.run(_revision(url)) != ScriptDirectory.from_config(
+    assert migrations.current_revision(url) == migrations.current_revision(risk_url)
+    assert migrations.current_revision(url) != ScriptDirectory.from_config(
         alembic_config(url)
     ).get_current_head()
 
     command.downgrade(alembic_config(risk_url), first)  # left behind, then caught up
     migrations.upgrade(url, second)  # the main file is past it: nothing to do there
-    assert asyncio.run(_revision(risk_url)) == asyncio.run(_revision(url))
+    assert migrations.current_revision(risk_url) == migrations.current_revision(url)
 
     migrations.upgrade(url)
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    assert asyncio.run(_revision(url)) == asyncio.run(_revision(risk_url)) == head
+    assert migrations.current_revision(url) == migrations.current_revision(risk_url) == head
 
 
 def test_on_postgresql_the_risk_stores_share_the_one_database() -> None:
