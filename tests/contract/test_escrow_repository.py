@@ -138,7 +138,7 @@ class EscrowRepositoryContract(ABC):
         )
 
         async with new_uow() as uow:
-            due = await uow.escrows.due_for_jobs(DueWork(now))
+            due = await uow.escrows.due_for_jobs(DueWork(now), limit=100)
         # Funded on T0, a week ago: yield accrues for both in custody.
         assert sorted(due) == ["esc_funded", "esc_held", "esc_overdue", "esc_request"]
 
@@ -161,8 +161,8 @@ class EscrowRepositoryContract(ABC):
         await self._add(new_uow, before_deadline, past_deadline, held, reminded, to_remind)
 
         async with new_uow() as uow:
-            due = await uow.escrows.due_for_jobs(DueWork(now))
-            tomorrow = await uow.escrows.due_for_jobs(DueWork(now + timedelta(days=1)))
+            due = await uow.escrows.due_for_jobs(DueWork(now), limit=100)
+            tomorrow = await uow.escrows.due_for_jobs(DueWork(now + timedelta(days=1)), limit=100)
         # Released at its deadline; reminded again a day after the last reminder.
         assert due == ["esc_past", "esc_to_remind"]
         # A new day: yield is due on every escrow in custody.
@@ -196,9 +196,64 @@ class EscrowRepositoryContract(ABC):
         for step in range(0, 25 * 24, 5):  # every five hours for 25 days
             work = DueWork(T0 + timedelta(hours=step))
             async with new_uow() as uow:
-                due = await uow.escrows.due_for_jobs(work)
+                due = await uow.escrows.due_for_jobs(work, limit=100)
             # All opened at T0: oldest first is by id.
             assert due == sorted(e.id for e in stored if work.includes(e)), work.now
+
+    async def test_due_for_jobs_pages_through_the_same_list_oldest_first(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        now = T0 + FUNDING_WINDOW + timedelta(days=1)
+        # Unfunded and overdue; opened at three moments, two of them shared, so the order
+        # within a moment is by id; two escrows with nothing due sit between them.
+        moments = [T0 + timedelta(minutes=m) for m in (2, 0, 1, 0, 2, 1, 0)]
+        due = [escrow(f"esc_{n}", reference=f"100000{n}", at=at) for n, at in enumerate(moments)]
+        done = complete(fund(escrow("esc_done", reference="1000100")), T0)
+        cancelled = escrow("esc_cancelled", reference="1000101", at=T0 + timedelta(minutes=1))
+        cancelled.cancel(PAYER, T0)
+        await self._add(new_uow, *due, done, cancelled)
+        expected = [e.id for e in sorted(due, key=lambda e: (e.created_at, e.id))]
+
+        work = DueWork(now)
+        for limit in (1, 2, 3, 7, 8):
+            pages: list[list[str]] = []
+            after: str | None = None
+            while not pages or len(pages[-1]) == limit:
+                async with new_uow() as uow:
+                    page = await uow.escrows.due_for_jobs(work, limit=limit, after=after)
+                pages.append(list(page))
+                after = page[-1] if page else None
+            assert [i for page in pages for i in page] == expected, limit
+            assert all(len(page) <= limit for page in pages)
+
+        async with new_uow() as uow:
+            assert await uow.escrows.due_for_jobs(work, limit=5, after="esc_nothing") == []
+
+    async def test_work_done_on_a_page_of_due_escrows_does_not_move_the_next(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        now = T0 + FUNDING_WINDOW + timedelta(hours=1)
+        stored = [
+            escrow(f"esc_{n}", reference=f"100000{n}", at=T0 + timedelta(minutes=n))
+            for n in range(5)
+        ]
+        await self._add(new_uow, *stored)
+        work = DueWork(now)
+        async with new_uow() as uow:
+            first = await uow.escrows.due_for_jobs(work, limit=2)
+        async with new_uow() as uow:
+            for escrow_id in first:  # no longer due once expired
+                expired = await uow.escrows.get(escrow_id)
+                assert expired.expire_if_due(now)
+                await uow.escrows.save(expired)
+            await uow.commit()
+
+        async with new_uow() as uow:
+            following = await uow.escrows.due_for_jobs(work, limit=2, after=first[-1])
+            from_the_start = await uow.escrows.due_for_jobs(work, limit=2)
+        assert first == ["esc_0", "esc_1"]
+        assert following == ["esc_2", "esc_3"]
+        assert from_the_start == ["esc_2", "esc_3"]
 
     async def test_saving_bumps_the_version_and_a_stale_save_conflicts(
         self, new_uow: UnitOfWorkFactory

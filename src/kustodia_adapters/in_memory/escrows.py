@@ -68,9 +68,18 @@ class InMemoryEscrowRepository(EscrowRepository):
         mine.sort(key=lambda e: (e.created_at, e.id), reverse=True)
         return [detached(e) for e in mine[offset : offset + limit]]
 
-    async def due_for_jobs(self, work: DueWork) -> Sequence[str]:
-        due = [e for e in self._escrows().values() if work.includes(e)]
-        return [e.id for e in sorted(due, key=lambda e: (e.created_at, e.id))]
+    async def due_for_jobs(
+        self, work: DueWork, *, limit: int, after: str | None = None
+    ) -> Sequence[str]:
+        escrows = self._escrows()
+        due = [e for e in escrows.values() if work.includes(e)]
+        if after is not None:
+            last = escrows.get(after)
+            if last is None:
+                return []
+            due = [e for e in due if (e.created_at, e.id) > (last.created_at, last.id)]
+        due.sort(key=lambda e: (e.created_at, e.id))
+        return [e.id for e in due[:limit]]
 
     def _escrows(self) -> dict[str, Escrow]:
         return self._transaction().state.escrows

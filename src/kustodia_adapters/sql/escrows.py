@@ -16,6 +16,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
 )
 
 from kustodia_adapters.sql.direct import DirectStatement
@@ -112,10 +113,20 @@ class SqlEscrowRepository(EscrowRepository):
         parameters = {"user_id": user_id, "limit": limit, "offset": offset}
         return await self._all(_FOR_USER, parameters)
 
-    async def due_for_jobs(self, work: DueWork) -> Sequence[str]:
+    async def due_for_jobs(
+        self, work: DueWork, *, limit: int, after: str | None = None
+    ) -> Sequence[str]:
         await self._flush_if_pending(escrows)
-        thresholds = {"now": work.now, "today": work.today, "reminded_before": work.reminded_before}
-        result = await self._transaction().execute(_DUE, thresholds)
+        parameters = {
+            "now": work.now,
+            "today": work.today,
+            "reminded_before": work.reminded_before,
+            "limit": limit,
+        }
+        if after is None:
+            result = await self._transaction().execute(_DUE, parameters)
+        else:
+            result = await self._transaction().execute(_DUE_AFTER, parameters | {"after": after})
         return list(result.scalars())
 
     async def _flush_if_pending(self, *tables: Table) -> None:
@@ -251,7 +262,17 @@ _release_or_reminder_due = and_(
     or_(_e.last_reminded_at.is_(None), _e.last_reminded_at <= _reminded_before),
 )
 _due: ColumnElement[bool] = or_(_overdue_unfunded, _yield_due, _release_or_reminder_due)
-_DUE: Final = select(escrows.c.id).where(_due).order_by(escrows.c.created_at, escrows.c.id)
+_DUE: Final = select(_e.id).where(_due).order_by(_e.created_at, _e.id).limit(bindparam("limit"))
+# The next page: after the last escrow of the previous one, in (created_at, id) order. An id
+# with no row makes the subquery NULL and the page empty.
+_last = escrows.alias("last")
+_after_last = tuple_(_e.created_at, _e.id) > tuple_(
+    select(_last.c.created_at).where(_last.c.id == bindparam("after")).scalar_subquery(),
+    bindparam("after"),
+)
+_DUE_AFTER: Final = (
+    select(_e.id).where(_due, _after_last).order_by(_e.created_at, _e.id).limit(bindparam("limit"))
+)
 
 
 def _remember(transaction: SqlTransaction, escrow: Escrow) -> Escrow:

@@ -70,12 +70,19 @@ class EscrowRepository(Protocol):
         """Escrows where the user is payer, payee or broker, newest first."""
 
     @abstractmethod
-    async def due_for_jobs(self, work: DueWork) -> Sequence[str]:
-        """Ids of the escrows ``work`` includes (:class:`DueWork`), oldest first.
+    async def due_for_jobs(
+        self, work: DueWork, *, limit: int, after: str | None = None
+    ) -> Sequence[str]:
+        """Ids of the escrows ``work`` includes (:class:`DueWork`), oldest first, a page at a time.
 
         That is: unfunded ones past their funding window, escrows in custody whose yield has
         not accrued through yesterday, and funded ones past their custody deadline not reminded
         in the last day. Every escrow with work is listed; the rest is not read.
+
+        Oldest first is by ``(created_at, id)``, which never change, so pages are a keyset:
+        at most ``limit`` ids (``limit`` >= 1), those after the escrow ``after`` in that order
+        (the last id of the previous page; ``None`` for the first page). Work done on a page
+        does not move the next one. An ``after`` naming no stored escrow gives an empty page.
         """
 
 

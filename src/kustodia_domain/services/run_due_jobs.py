@@ -17,6 +17,9 @@ from kustodia_domain.services.persistence import persist_escrow
 from kustodia_domain.services.risk_gate import RiskGate, apply, escrow_facts
 from kustodia_domain.shared.errors import KustodiaError
 
+DUE_PAGE_SIZE = 500
+"""Default page of due escrow ids (see ``EscrowRepository.due_for_jobs``)."""
+
 
 @attrs.define
 class JobReport:
@@ -37,7 +40,10 @@ class RunDueJobsHandler:
     expire (deposits go home); funded ``standard`` escrows past their deadline are released
     (screened first); ``dual_approval`` escrows are never released by the clock, only reminded;
     held and disputed escrows are never released. An escrow another process changed meanwhile
-    is skipped and picked up by the next run, so running twice never settles twice.
+    is skipped and picked up by the next run, so running twice never settles twice. Due
+    escrows are read ``page_size`` ids at a time, each page after the last id of the one before
+    (``EscrowRepository.due_for_jobs``), so a run ends even when escrows stay due after theirs
+    (one skipped, or one whose yield rounds to nothing).
     """
 
     uow: Callable[[], UnitOfWork]
@@ -45,18 +51,25 @@ class RunDueJobsHandler:
     rates: YieldRateProvider
     risk: RiskGate
     policy: PlatformPolicy
+    page_size: int = attrs.field(default=DUE_PAGE_SIZE, validator=attrs.validators.ge(1))
+    """Due escrow ids read at a time: memory stays bounded however many are due at once."""
 
     async def execute(self, now: datetime) -> JobReport:
         report = JobReport()
-        async with self.uow() as uow:
-            due = list(await uow.escrows.due_for_jobs(DueWork(now)))
+        work = DueWork(now)
         rate = await self.rates.annual_rate_ppm(now.date())
-        for escrow_id in due:
-            try:
-                await self._run_one(escrow_id, now, rate, report)
-            except KustodiaError as error:
-                report.skipped.append(f"{escrow_id}: {error.code}")
-        return report
+        after: str | None = None
+        while True:
+            async with self.uow() as uow:
+                page = await uow.escrows.due_for_jobs(work, limit=self.page_size, after=after)
+            for escrow_id in page:
+                try:
+                    await self._run_one(escrow_id, now, rate, report)
+                except KustodiaError as error:
+                    report.skipped.append(f"{escrow_id}: {error.code}")
+            if len(page) < self.page_size:
+                return report
+            after = page[-1]
 
     async def _run_one(self, escrow_id: str, now: datetime, rate: int, report: JobReport) -> None:
         # Counted apart and added to the report only once committed: a run that loses a race

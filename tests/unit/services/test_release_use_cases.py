@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import attrs
 import pytest
 
+from kustodia_adapters.in_memory.yield_rate import FixedYieldRate
 from kustodia_domain.escrow.errors import InvalidEscrowTransitionError, SettlementRuleError
 from kustodia_domain.escrow.events import (
     SETTLEMENT_EVENTS,
@@ -288,6 +290,23 @@ async def test_an_unfunded_escrow_expires_after_the_funding_window_and_refunds_d
     assert await world.held(Account.custody(escrow.id, MXN)) == 0
     assert await world.uc.dispatch_payouts.execute() == 2
     await world.assert_books_balance()
+
+
+async def test_the_scheduler_reads_due_escrows_a_page_at_a_time_and_runs_every_one(
+    world: World,
+) -> None:
+    opened = [await world.open() for _ in range(3)]
+    in_custody = [await world.funded(custody_days=30) for _ in range(3)]
+    world.later(timedelta(days=8))
+    # At a zero rate the escrows in custody accrue nothing and stay due after their run: the
+    # next page starts after the last one read, not again from the first.
+    scheduler = attrs.evolve(world.uc.run_due_jobs, page_size=2, rates=FixedYieldRate(0))
+    report = await scheduler.execute(world.app.clock.now())
+    assert (report.expired, report.accrued, report.skipped) == (3, 0, [])
+    assert {(await world.escrow(e.id)).state for e in opened} == {EscrowState.EXPIRED}
+    assert {(await world.escrow(e.id)).state for e in in_custody} == {EscrowState.FUNDED}
+    with pytest.raises(ValueError, match="page_size"):
+        attrs.evolve(world.uc.run_due_jobs, page_size=0)
 
 
 async def test_an_unaccepted_request_expires_too_and_a_late_deposit_is_bounced(
