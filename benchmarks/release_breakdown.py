@@ -43,12 +43,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import kustodia_entrypoints.bootstrap.sql as composition
 from benchmarks.db_throughput import (
     ADMIN_URL,
-    WARM_UP,
     Release,
     _application,
-    _parties,
-    _prepare,
     _release,
+    _setup,
     scratch_database,
 )
 from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
@@ -65,6 +63,9 @@ class Variant:
     events: bool = True
     outbox: bool = True
 
+
+PARTIES = 100
+"""Payer/payee/broker triples the escrows are spread over (``db_throughput.py``'s default)."""
 
 VARIANTS = (
     Variant("full"),
@@ -152,17 +153,9 @@ async def _round(
 
 
 async def measure(url: URL, workers: int, releases: int, rounds: int) -> dict[str, list[Round]]:
-    runs = rounds * len(VARIANTS)
-    async with _application(url, 8, sequential=True) as app:
-        triples = await _parties(app, 100)
-        batches = []
-        for n in range(runs):
-            first = (n + 1) * 1_000_000
-            warm = await _prepare(app, triples, WARM_UP, first=first)
-            timed = await _prepare(app, triples, releases, first=first + WARM_UP)
-            batches.append((warm, timed))
-    measured: dict[str, list[Round]] = {variant.name: [] for variant in VARIANTS}
     order = [variant for _ in range(rounds) for variant in VARIANTS]
+    batches = await _setup(url, [(1, workers)] * len(order), releases, PARTIES)
+    measured: dict[str, list[Round]] = {variant.name: [] for variant in VARIANTS}
     for variant, (warm, timed) in zip(order, batches, strict=True):
         measured[variant.name].append(await _round(url, variant, warm, timed, workers))
     return measured

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from kustodia_adapters.in_memory.session import CurrentTransaction
 from kustodia_adapters.in_memory.store import StoreState, detached
@@ -72,13 +73,12 @@ class InMemoryEscrowRepository(EscrowRepository):
         self, work: DueWork, *, limit: int, after: str | None = None
     ) -> Sequence[str]:
         escrows = self._escrows()
-        due = [e for e in escrows.values() if work.includes(e)]
+        due = sorted((e for e in escrows.values() if work.includes(e)), key=_oldest_first)
         if after is not None:
             last = escrows.get(after)
             if last is None:
                 return []
-            due = [e for e in due if (e.created_at, e.id) > (last.created_at, last.id)]
-        due.sort(key=lambda e: (e.created_at, e.id))
+            due = [e for e in due if _oldest_first(e) > _oldest_first(last)]
         return [e.id for e in due[:limit]]
 
     def _escrows(self) -> dict[str, Escrow]:
@@ -87,3 +87,8 @@ class InMemoryEscrowRepository(EscrowRepository):
     def _by_id(self, escrow_id: str | None) -> Escrow | None:
         escrow = None if escrow_id is None else self._escrows().get(escrow_id)
         return None if escrow is None else detached(escrow)
+
+
+def _oldest_first(escrow: Escrow) -> tuple[datetime, str]:
+    """The order ``due_for_jobs`` lists and pages in."""
+    return escrow.created_at, escrow.id

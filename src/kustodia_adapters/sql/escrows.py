@@ -123,10 +123,10 @@ class SqlEscrowRepository(EscrowRepository):
             "reminded_before": work.reminded_before,
             "limit": limit,
         }
-        if after is None:
-            result = await self._transaction().execute(_DUE, parameters)
-        else:
-            result = await self._transaction().execute(_DUE_AFTER, parameters | {"after": after})
+        statement = _DUE
+        if after is not None:
+            statement, parameters["after"] = _DUE_AFTER, after
+        result = await self._transaction().execute(statement, parameters)
         return list(result.scalars())
 
     async def _flush_if_pending(self, *tables: Table) -> None:
@@ -270,9 +270,7 @@ _after_last = tuple_(_e.created_at, _e.id) > tuple_(
     select(_last.c.created_at).where(_last.c.id == bindparam("after")).scalar_subquery(),
     bindparam("after"),
 )
-_DUE_AFTER: Final = (
-    select(_e.id).where(_due, _after_last).order_by(_e.created_at, _e.id).limit(bindparam("limit"))
-)
+_DUE_AFTER: Final = _DUE.where(_after_last)
 
 
 def _remember(transaction: SqlTransaction, escrow: Escrow) -> Escrow:
