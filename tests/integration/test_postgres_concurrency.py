@@ -38,6 +38,7 @@ from kustodia_adapters.sql.tables import (
     escrow_settlements,
     ledger_transactions,
     outbox_messages,
+    risk_history,
     unmatched_deposits,
 )
 from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
@@ -243,7 +244,16 @@ async def engine(concurrency_database: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def world(engine: AsyncEngine) -> World:
-    app = build_sql(engine, policy=POLICY, risk=AllowAllRiskScreen())
+    return await people(build_sql(engine, policy=POLICY, risk=AllowAllRiskScreen()))
+
+
+@pytest.fixture
+async def screened_world(engine: AsyncEngine) -> World:
+    """The same people on the fraud rule engine, its history in this database."""
+    return await people(build_sql(engine, policy=POLICY))
+
+
+async def people(app: SqlKustodia) -> World:
     users = []
     for n, name in enumerate(("payer", "payee", "broker", "admin")):
         role = Role.ADMIN if name == "admin" else Role.USER
@@ -261,14 +271,16 @@ async def world(engine: AsyncEngine) -> World:
     return World(app, *users)
 
 
-async def open_escrow(world: World, kind: EscrowKind, *, broker: bool = False) -> Escrow:
+async def open_escrow(
+    world: World, kind: EscrowKind, *, broker: bool = False, amount: int = AMOUNT
+) -> Escrow:
     return await world.app.use_cases.open_escrow.execute(
         OpenEscrow(
             creator_id=world.payer,
             kind=kind,
             creator_role=CreatorRole.PAYER,
             counterparty_email="payee@example.mx",
-            amount_minor=AMOUNT,
+            amount_minor=amount,
             currency="MXN",
             custody_percent=100,
             custody_days=1,
@@ -566,6 +578,76 @@ async def test_two_units_that_together_would_overdraw_an_account_write_one(
         assert len(await uow.ledger.transactions_for_escrow("esc_1")) == 1
         totals = await uow.ledger.signed_totals()
     assert sum(totals.values()) == 0
+
+
+PAYERS_ACCOUNT = Clabe.build("002", "180", "7000").value
+"""The payout account ``people`` gives the payer, where a payer the rules trust funds from."""
+
+
+async def screened_funding(world: World) -> RecordDeposit:
+    """An escrow the rule engine lets through, and the deposit that funds it.
+
+    The payout accounts were set up days before (a CLABE changed in the last 72 hours holds
+    releases); the payer funds from its own account, under the N1 monthly cap.
+    """
+    world.app.clock.advance(timedelta(days=4))
+    escrow = await open_escrow(world, EscrowKind.STANDARD, amount=201_000)
+    funding = deposit(escrow, "trk-own", escrow.amount_due.amount_minor, world.app.clock.now())
+    return attrs.evolve(funding, source_clabe=PAYERS_ACCOUNT)
+
+
+async def test_ten_schedulers_at_the_deadline_record_one_screening_of_the_release(
+    screened_world: World,
+) -> None:
+    world = screened_world
+    funding = await screened_funding(world)
+    outcome = await world.app.use_cases.record_deposit.execute(funding)
+    assert outcome is DepositOutcome.APPLIED
+    world.app.clock.advance(timedelta(days=2))
+
+    trials = await race(world.app, [run_jobs(world) for _ in range(10)])
+
+    # Each scheduler read the escrow at the same version before any screened it: one records
+    # the screening, the others get its decision or lose the race to record it (skipped,
+    # then run again and find the escrow released).
+    assert sum(settled(trial.last) for trial in trials) == 1
+    released = await escrow_by_reference(world, funding.reference)
+    await assert_settled_once(world, released.id)
+    assert released.state is EscrowState.RELEASED
+    engine = world.app.engine
+    assert await count(engine, risk_history, escrow_id=released.id, kind="release") == 1
+
+
+async def test_the_same_deposit_reported_ten_times_at_once_is_screened_once(
+    screened_world: World,
+) -> None:
+    world = screened_world
+    funding = await screened_funding(world)
+
+    trials = await race(world.app, [recording(funding)] * 10)
+
+    outcomes = [trial.last for trial in trials]
+    assert outcomes.count(DepositOutcome.APPLIED) == 1
+    assert outcomes.count(DepositOutcome.DUPLICATE) == 9
+    funded = await escrow_by_reference(world, funding.reference)
+    assert funded.state is EscrowState.FUNDED
+    engine = world.app.engine
+    assert await count(engine, risk_history, escrow_id=funded.id, kind="escrow.fund") == 1
+    # The payer's monthly inflow counts the money once: a second escrow of the same size fits
+    # under the N1 cap (it would not if the first deposit counted ten times).
+    second = await open_escrow(world, EscrowKind.STANDARD, amount=201_000)
+    again = deposit(second, "trk-next", second.amount_due.amount_minor, world.app.clock.now())
+    outcome = await world.app.use_cases.record_deposit.execute(
+        attrs.evolve(again, source_clabe=PAYERS_ACCOUNT)
+    )
+    assert outcome is DepositOutcome.APPLIED
+
+
+async def escrow_by_reference(world: World, reference: str) -> Escrow:
+    async with world.app.uow() as uow:
+        found = await uow.escrows.find_by_reference(reference)
+    assert found is not None
+    return found
 
 
 # ---------------------------------------------------------------- payouts

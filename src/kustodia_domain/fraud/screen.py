@@ -48,6 +48,11 @@ class RuleEngineRiskScreen:
         """The active ruleset."""
         return self._ruleset
 
+    @property
+    def history(self) -> RiskHistory:
+        """Where every screened event is appended, once per ``event_id``."""
+        return self._history
+
     async def screen(self, event: RiskEvent) -> RiskDecision:
         """Decide ``event``, append it to the history, and return the active decision.
 

@@ -50,11 +50,22 @@ class RecordDeposit:
     received_at: datetime
 
 
+def deposit_event_id(tracking_key: str) -> str:
+    """The screening of the transfer ``tracking_key`` names, whoever reports it.
+
+    The rail's webhook, its redeliveries and the statement's reconciliation may report the
+    same transfer at once: under one event id the fraud history records its ``escrow.fund``
+    once, so the payer's monthly inflow and velocity counts see the money once.
+    """
+    return f"rke-deposit-{tracking_key}"
+
+
 @attrs.frozen
 class RecordDepositHandler:
     """Matches a deposit to an escrow by (CLABE, reference) and applies it.
 
-    Rules: a tracking key is recorded once (a replay changes nothing); a match accumulates
+    Rules: a tracking key is recorded once (a replay changes nothing) and screened once
+    (:func:`deposit_event_id`); a match accumulates
     toward the amount due and funds the escrow when covered, refunding any excess to its source;
     a deposit to an escrow that cannot take it is returned whole; a deposit that matches nothing
     (or that the risk screen blocks) is held in suspense and queued for reconciliation.
@@ -103,6 +114,7 @@ class RecordDepositHandler:
                         "source_clabe": cmd.source_clabe,
                         "sender_name": cmd.sender_name,
                     },
+                    event_id=deposit_event_id(cmd.tracking_key),
                 )
             except OperationBlockedError:
                 # The money has already arrived: a blocked deposit is kept in suspense for

@@ -163,8 +163,9 @@ class RiskSession:
         escrow_id: str | None = None,
         amount: Money | None = None,
         attributes: Mapping[str, FactValue] | None = None,
+        event_id: str | None = None,
     ) -> Screening:
-        """Screen one operation that a ``block`` must stop.
+        """Screen one operation that a ``block`` must stop (``event_id`` as in :meth:`screen`).
 
         Raises:
             OperationBlockedError: the decision is ``block`` and no override lifts it.
@@ -176,6 +177,7 @@ class RiskSession:
             escrow_id=escrow_id,
             amount=amount,
             attributes=attributes,
+            event_id=event_id,
         )
         if screening.blocks:
             raise OperationBlockedError(kind, screening.decision.reasons)

@@ -21,6 +21,17 @@ DUE_PAGE_SIZE = 500
 """Default page of due escrow ids (see ``EscrowRepository.due_for_jobs``)."""
 
 
+def release_event_id(escrow_id: str, version: int) -> str:
+    """The screening of the clock's release of ``escrow_id`` as read at ``version``.
+
+    Workers that run due jobs at the same time read the same escrow at the same version and
+    screen the same release: under one event id the fraud history records it once (a second
+    screening gets the recorded decision back, or loses the race to record it and the escrow
+    is skipped), so velocity counts and alerts see one release, not one per worker.
+    """
+    return f"rke-{escrow_id}-release-v{version}"
+
+
 @attrs.define
 class JobReport:
     """What one run did."""
@@ -40,7 +51,8 @@ class RunDueJobsHandler:
     expire (deposits go home); funded ``standard`` escrows past their deadline are released
     (screened first); ``dual_approval`` escrows are never released by the clock, only reminded;
     held and disputed escrows are never released. An escrow another process changed meanwhile
-    is skipped and picked up by the next run, so running twice never settles twice. Due
+    is skipped and picked up by the next run, so running twice never settles twice, and the
+    release it screened is recorded once (:func:`release_event_id`). Due
     escrows are read ``page_size`` ids at a time, each page after the last id of the one before
     (``EscrowRepository.due_for_jobs``), so a run ends even when escrows stay due after theirs
     (one skipped, or one whose yield rounds to nothing).
@@ -89,6 +101,7 @@ class RunDueJobsHandler:
                     escrow_id=escrow.id,
                     amount=escrow.custody_balance,
                     attributes=escrow_facts(escrow),
+                    event_id=release_event_id(escrow.id, escrow.version),
                 )
                 directory = await payout_directory(uow.users, escrow, self.policy.treasury_clabe)
                 if not apply(escrow, screening, "release", now):

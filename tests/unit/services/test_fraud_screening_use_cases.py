@@ -5,8 +5,11 @@ Every test runs ``build_in_memory()`` with the shipped ruleset (see ``fraud_worl
 
 from __future__ import annotations
 
+import asyncio
 import copy
+from datetime import timedelta
 
+import attrs
 import pytest
 
 from kustodia_domain.escrow.custody import Resolution
@@ -21,14 +24,16 @@ from kustodia_domain.escrow.payouts import PayoutLeg
 from kustodia_domain.escrow.states import EscrowState
 from kustodia_domain.fraud.errors import SecondApproverRequiredError
 from kustodia_domain.fraud.lists import ListKind, ListName
-from kustodia_domain.fraud.screening import Outcome
+from kustodia_domain.fraud.screen import RuleEngineRiskScreen
+from kustodia_domain.fraud.screening import Outcome, RiskDecision, RiskEvent
 from kustodia_domain.services.dispute_commands import AddEvidence, OpenDispute
 from kustodia_domain.services.payouts import PayoutNotice, ReissuePayout
+from kustodia_domain.services.record_deposit import DepositOutcome, RecordDeposit
 from kustodia_domain.services.resolve_dispute import ResolveDispute
 from kustodia_domain.services.risk_lists_admin import AddListEntry
 from kustodia_domain.services.risk_overrides import DecideOverride
 from kustodia_domain.services.users import RegisterUser, SetPayoutAccount
-from kustodia_domain.shared.errors import OperationBlockedError
+from kustodia_domain.shared.errors import ConcurrencyConflictError, OperationBlockedError
 from tests.unit.services.fraud_world import (
     AMOUNT,
     OTHER_BANK,
@@ -241,6 +246,79 @@ async def test_the_screening_of_each_event_kind_appears_in_the_escrows_timeline(
     assert await fraud.timeline(escrow.id)  # and the release of m1 did happen once lifted
     assert [type(e) for e in await fraud.timeline(escrow.id) if isinstance(e, MilestoneReleased)]
     assert not [e for e in await fraud.timeline(escrow.id) if isinstance(e, FundsReleased)]
+
+
+class ScreenOnceAllRead:
+    """The worst case of a race: every contender has read before any screens or commits."""
+
+    def __init__(self, engine: RuleEngineRiskScreen, contenders: int) -> None:
+        self._engine = engine
+        self._all_read = asyncio.Barrier(contenders)
+
+    async def screen(self, event: RiskEvent) -> RiskDecision:
+        await self._all_read.wait()
+        return await self._engine.screen(event)
+
+
+def rule_engine(fraud: FraudWorld) -> RuleEngineRiskScreen:
+    engine = fraud.app.risk
+    assert isinstance(engine, RuleEngineRiskScreen)
+    return engine
+
+
+async def screened(engine: RuleEngineRiskScreen, kind: str, escrow_id: str) -> int:
+    """How many events of ``kind`` about ``escrow_id`` the fraud history holds."""
+    entries = await engine.history.entries()
+    return sum(e.event.kind == kind and e.event.escrow_id == escrow_id for e in entries)
+
+
+async def test_two_workers_running_due_jobs_at_once_screen_the_clocks_release_once(
+    fraud: FraudWorld,
+) -> None:
+    escrow = await fraud.funded()
+    fraud.app.clock.advance(timedelta(days=11))
+    engine = rule_engine(fraud)
+    scheduler = fraud.uc.run_due_jobs
+    gate = attrs.evolve(scheduler.risk, screen=ScreenOnceAllRead(engine, 2))
+    racing = attrs.evolve(scheduler, risk=gate)
+    now = fraud.app.clock.now()
+
+    reports = await asyncio.gather(racing.execute(now), racing.execute(now))
+
+    assert sorted(report.released for report in reports) == [0, 1]
+    assert sorted(len(report.skipped) for report in reports) == [0, 1]
+    assert (await fraud.escrow(escrow.id)).state is EscrowState.RELEASED
+    assert await screened(engine, "release", escrow.id) == 1
+
+
+async def test_a_deposit_reported_twice_at_once_is_screened_once(fraud: FraudWorld) -> None:
+    escrow = await fraud.open()
+    engine = rule_engine(fraud)
+    handler = fraud.uc.record_deposit
+    racing = attrs.evolve(
+        handler, risk=attrs.evolve(handler.risk, screen=ScreenOnceAllRead(engine, 2))
+    )
+    command = RecordDeposit(
+        tracking_key="trk-twice",
+        clabe=escrow.deposit_clabe.value,
+        reference=escrow.reference,
+        amount_minor=escrow.amount_due.amount_minor,
+        currency="MXN",
+        source_clabe=PAYER_BANK.value,
+        sender_name="Payer",
+        received_at=fraud.app.clock.now(),
+    )
+
+    outcomes = await asyncio.gather(
+        racing.execute(command), racing.execute(command), return_exceptions=True
+    )
+
+    # One applies it; the other lost the race for the escrow and, retried, finds a duplicate.
+    assert DepositOutcome.APPLIED in outcomes
+    assert any(isinstance(outcome, ConcurrencyConflictError) for outcome in outcomes)
+    assert await handler.execute(command) is DepositOutcome.DUPLICATE
+    assert (await fraud.escrow(escrow.id)).state is EscrowState.FUNDED
+    assert await screened(engine, "escrow.fund", escrow.id) == 1
 
 
 async def test_an_ordinary_escrow_between_settled_accounts_passes_without_alerts(
