@@ -22,8 +22,14 @@ database, then, right after each level, ``pgbench -c N -j 2 -T <seconds>`` (the 
 tpcb-like script: five statements in a transaction). The ratio is releases/s over pgbench TPS at
 the same ``N``, measured back to back.
 
+With ``--waits``, a thread of the parent process (idle while a level runs) reads
+``pg_stat_activity`` every few milliseconds and reports, per level, how many of the benchmark's
+server backends were, on average, idle (waiting for the application), on the CPU, or waiting,
+by wait event: whether the server or the application limits the level. Only samples with at
+least one active backend count.
+
 Usage: ``python benchmarks/db_throughput.py [--workers 1,4,8,16] [--processes 1,2]
-[--releases 4000] [--pgbench-seconds 20] [--admin-url postgresql+asyncpg://...]``
+[--releases 4000] [--pgbench-seconds 20] [--waits] [--admin-url postgresql+asyncpg://...]``
 """
 
 from __future__ import annotations
@@ -38,12 +44,15 @@ import secrets
 import shutil
 import statistics
 import subprocess
+import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
+import asyncpg
 import attrs
 from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -315,18 +324,80 @@ def measure_releases(
     releases: int,
     parties: int,
     baseline: Callable[[int], float | None],
-) -> list[tuple[Level, float | None]]:
+    *,
+    waits: bool = False,
+) -> list[tuple[Level, float | None, Waits]]:
     """Release ``releases`` funded escrows for each (processes, workers) in ``runs``.
 
     ``baseline(workers)`` runs right after each level, so that a level and its baseline see the
     machine in the same state (on a shared machine, pgbench's TPS moves by a factor of two or
-    more over a few minutes).
+    more over a few minutes). With ``waits``, the server's backends are sampled during each
+    level (:func:`sampling_waits`).
     """
     batches = asyncio.run(_setup(url, runs, releases, parties))
-    return [
-        (measure_level(url, processes, workers, warm, timed), baseline(workers))
-        for (processes, workers), (warm, timed) in zip(runs, batches, strict=True)
-    ]
+    results = []
+    for (processes, workers), (warm, timed) in zip(runs, batches, strict=True):
+        with sampling_waits(url, enabled=waits) as sampled:
+            level = measure_level(url, processes, workers, warm, timed)
+        results.append((level, baseline(workers), sampled))
+    return results
+
+
+# ---------------------------------------------------------------- where the server waits
+WAIT_SAMPLE_S = 0.003
+_BACKENDS = """
+    SELECT state, coalesce(wait_event_type || ':' || wait_event, 'CPU') AS doing
+    FROM pg_stat_activity
+    WHERE backend_type = 'client backend' AND datname = $1 AND pid <> pg_backend_pid()
+"""
+
+
+@attrs.define
+class Waits:
+    """What the benchmark's backends were doing, summed over the samples with one active."""
+
+    samples: int = 0
+    counts: Counter[str] = attrs.field(factory=Counter)
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "no sample with an active backend"
+        means = [f"{n / self.samples:.3f} {doing}" for doing, n in self.counts.most_common()]
+        return f"{self.samples} samples; backends on average: " + ", ".join(means)
+
+
+async def _sample(dsn: str, database: str, stop: threading.Event, waits: Waits) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        while not stop.is_set():
+            rows = await connection.fetch(_BACKENDS, database)
+            if any(row["state"] == "active" for row in rows):
+                waits.samples += 1
+                for row in rows:
+                    waits.counts[row["doing"] if row["state"] == "active" else "idle"] += 1
+            await asyncio.sleep(WAIT_SAMPLE_S)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def sampling_waits(url: URL, *, enabled: bool) -> Iterator[Waits]:
+    """Sample ``url``'s backends in a thread while the block runs (nothing unless ``enabled``)."""
+    waits = Waits()
+    if not enabled:
+        yield waits
+        return
+    stop = threading.Event()
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    thread = threading.Thread(
+        target=lambda: asyncio.run(_sample(dsn, str(url.database), stop, waits)), daemon=True
+    )
+    thread.start()
+    try:
+        yield waits
+    finally:
+        stop.set()
+        thread.join()
 
 
 # ---------------------------------------------------------------- the pgbench baseline
@@ -394,6 +465,9 @@ def main() -> None:
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--skip-pgbench", action="store_true")
+    parser.add_argument(
+        "--waits", action="store_true", help="sample what the server's backends wait for"
+    )
     parser.add_argument("--admin-url", default=ADMIN_URL)
     args = parser.parse_args()
     runs = [(p, n) for p in args.processes for n in args.workers if n >= p]
@@ -410,13 +484,15 @@ def main() -> None:
             )
         url = stack.enter_context(scratch_database(args.admin_url, "kustodia"))
         upgrade(url.render_as_string(hide_password=False))
-        results = measure_releases(url, runs, args.releases, args.parties, baseline)
+        results = measure_releases(
+            url, runs, args.releases, args.parties, baseline, waits=args.waits
+        )
 
     print(
         f"{'processes':>9} | {'workers':>7} | {'releases/s':>10} | {'p50 ms':>7} | "
         f"{'p99 ms':>7} | {'stmts/release':>13} | {'pgbench TPS':>11} | {'ratio':>5}"
     )
-    for level, tps in results:
+    for level, tps, _ in results:
         ratio = f"{level.rate / tps:5.2f}" if tps else f"{'-':>5}"
         pgbench = f"{tps:11,.0f}" if tps else f"{'-':>11}"
         print(
@@ -424,6 +500,9 @@ def main() -> None:
             f"{level.p50_ms:>7.2f} | {level.p99_ms:>7.2f} | "
             f"{level.statements_per_release:>13.1f} | {pgbench} | {ratio}"
         )
+    if args.waits:
+        for level, _, sampled in results:
+            print(f"{level.processes} x {level.workers // level.processes}: {sampled.summary()}")
 
 
 if __name__ == "__main__":
