@@ -249,8 +249,13 @@ async def world(engine: AsyncEngine) -> World:
 
 @pytest.fixture
 async def screened_world(engine: AsyncEngine) -> World:
-    """The same people on the fraud rule engine, its history in this database."""
-    return await people(build_sql(engine, policy=POLICY))
+    """The same people on the fraud rule engine, its history in this database, four days on.
+
+    Their payout accounts are then older than 72 hours (a newer CLABE holds releases).
+    """
+    world = await people(build_sql(engine, policy=POLICY))
+    world.app.clock.advance(timedelta(days=4))
+    return world
 
 
 async def people(app: SqlKustodia) -> World:
@@ -584,15 +589,14 @@ PAYERS_ACCOUNT = Clabe.build("002", "180", "7000").value
 """The payout account ``people`` gives the payer, where a payer the rules trust funds from."""
 
 
-async def screened_funding(world: World) -> RecordDeposit:
-    """An escrow the rule engine lets through, and the deposit that funds it.
+async def payers_funding(world: World, tracking_key: str) -> RecordDeposit:
+    """A new escrow the rule engine lets through, and the deposit that funds it.
 
-    The payout accounts were set up days before (a CLABE changed in the last 72 hours holds
-    releases); the payer funds from its own account, under the N1 monthly cap.
+    The payer funds from its own account, MXN 2,010.00 and its fee: two of them in a month stay
+    under the N1 monthly cap.
     """
-    world.app.clock.advance(timedelta(days=4))
     escrow = await open_escrow(world, EscrowKind.STANDARD, amount=201_000)
-    funding = deposit(escrow, "trk-own", escrow.amount_due.amount_minor, world.app.clock.now())
+    funding = deposit(escrow, tracking_key, escrow.amount_due.amount_minor, world.app.clock.now())
     return attrs.evolve(funding, source_clabe=PAYERS_ACCOUNT)
 
 
@@ -600,7 +604,7 @@ async def test_ten_schedulers_at_the_deadline_record_one_screening_of_the_releas
     screened_world: World,
 ) -> None:
     world = screened_world
-    funding = await screened_funding(world)
+    funding = await payers_funding(world, "trk-own")
     outcome = await world.app.use_cases.record_deposit.execute(funding)
     assert outcome is DepositOutcome.APPLIED
     world.app.clock.advance(timedelta(days=2))
@@ -622,7 +626,7 @@ async def test_the_same_deposit_reported_ten_times_at_once_is_screened_once(
     screened_world: World,
 ) -> None:
     world = screened_world
-    funding = await screened_funding(world)
+    funding = await payers_funding(world, "trk-own")
 
     trials = await race(world.app, [recording(funding)] * 10)
 
@@ -635,12 +639,8 @@ async def test_the_same_deposit_reported_ten_times_at_once_is_screened_once(
     assert await count(engine, risk_history, escrow_id=funded.id, kind="escrow.fund") == 1
     # The payer's monthly inflow counts the money once: a second escrow of the same size fits
     # under the N1 cap (it would not if the first deposit counted ten times).
-    second = await open_escrow(world, EscrowKind.STANDARD, amount=201_000)
-    again = deposit(second, "trk-next", second.amount_due.amount_minor, world.app.clock.now())
-    outcome = await world.app.use_cases.record_deposit.execute(
-        attrs.evolve(again, source_clabe=PAYERS_ACCOUNT)
-    )
-    assert outcome is DepositOutcome.APPLIED
+    again = await payers_funding(world, "trk-next")
+    assert await world.app.use_cases.record_deposit.execute(again) is DepositOutcome.APPLIED
 
 
 async def escrow_by_reference(world: World, reference: str) -> Escrow:

@@ -84,18 +84,23 @@ class FraudWorld:
     async def deposit(
         self, escrow: Escrow, amount: int | None = None, *, source: Clabe = PAYER_BANK
     ) -> DepositOutcome:
+        uc = self.uc
+        return await uc.record_deposit.execute(self.deposit_of(escrow, amount, source=source))
+
+    def deposit_of(
+        self, escrow: Escrow, amount: int | None = None, *, source: Clabe = PAYER_BANK
+    ) -> RecordDeposit:
+        """A new transfer into ``escrow`` (the amount due unless ``amount``), received now."""
         self.deposits_made += 1
-        return await self.uc.record_deposit.execute(
-            RecordDeposit(
-                tracking_key=f"trk{self.deposits_made:04d}",
-                clabe=escrow.deposit_clabe.value,
-                reference=escrow.reference,
-                amount_minor=escrow.amount_due.amount_minor if amount is None else amount,
-                currency="MXN",
-                source_clabe=source.value,
-                sender_name="Payer",
-                received_at=self.app.clock.now(),
-            )
+        return RecordDeposit(
+            tracking_key=f"trk{self.deposits_made:04d}",
+            clabe=escrow.deposit_clabe.value,
+            reference=escrow.reference,
+            amount_minor=escrow.amount_due.amount_minor if amount is None else amount,
+            currency="MXN",
+            source_clabe=source.value,
+            sender_name="Payer",
+            received_at=self.app.clock.now(),
         )
 
     async def funded(self, *, custody_percent: int = 100, milestones: Sequence[int] = ()) -> Escrow:

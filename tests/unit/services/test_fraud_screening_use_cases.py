@@ -28,7 +28,7 @@ from kustodia_domain.fraud.screen import RuleEngineRiskScreen
 from kustodia_domain.fraud.screening import Outcome, RiskDecision, RiskEvent
 from kustodia_domain.services.dispute_commands import AddEvidence, OpenDispute
 from kustodia_domain.services.payouts import PayoutNotice, ReissuePayout
-from kustodia_domain.services.record_deposit import DepositOutcome, RecordDeposit
+from kustodia_domain.services.record_deposit import DepositOutcome
 from kustodia_domain.services.resolve_dispute import ResolveDispute
 from kustodia_domain.services.risk_lists_admin import AddListEntry
 from kustodia_domain.services.risk_overrides import DecideOverride
@@ -266,7 +266,7 @@ def rule_engine(fraud: FraudWorld) -> RuleEngineRiskScreen:
     return engine
 
 
-async def screened(engine: RuleEngineRiskScreen, kind: str, escrow_id: str) -> int:
+async def recorded(engine: RuleEngineRiskScreen, kind: str, escrow_id: str) -> int:
     """How many events of ``kind`` about ``escrow_id`` the fraud history holds."""
     entries = await engine.history.entries()
     return sum(e.event.kind == kind and e.event.escrow_id == escrow_id for e in entries)
@@ -288,7 +288,7 @@ async def test_two_workers_running_due_jobs_at_once_screen_the_clocks_release_on
     assert sorted(report.released for report in reports) == [0, 1]
     assert sorted(len(report.skipped) for report in reports) == [0, 1]
     assert (await fraud.escrow(escrow.id)).state is EscrowState.RELEASED
-    assert await screened(engine, "release", escrow.id) == 1
+    assert await recorded(engine, "release", escrow.id) == 1
 
 
 async def test_a_deposit_reported_twice_at_once_is_screened_once(fraud: FraudWorld) -> None:
@@ -298,16 +298,7 @@ async def test_a_deposit_reported_twice_at_once_is_screened_once(fraud: FraudWor
     racing = attrs.evolve(
         handler, risk=attrs.evolve(handler.risk, screen=ScreenOnceAllRead(engine, 2))
     )
-    command = RecordDeposit(
-        tracking_key="trk-twice",
-        clabe=escrow.deposit_clabe.value,
-        reference=escrow.reference,
-        amount_minor=escrow.amount_due.amount_minor,
-        currency="MXN",
-        source_clabe=PAYER_BANK.value,
-        sender_name="Payer",
-        received_at=fraud.app.clock.now(),
-    )
+    command = fraud.deposit_of(escrow)
 
     outcomes = await asyncio.gather(
         racing.execute(command), racing.execute(command), return_exceptions=True
@@ -318,7 +309,7 @@ async def test_a_deposit_reported_twice_at_once_is_screened_once(fraud: FraudWor
     assert any(isinstance(outcome, ConcurrencyConflictError) for outcome in outcomes)
     assert await handler.execute(command) is DepositOutcome.DUPLICATE
     assert (await fraud.escrow(escrow.id)).state is EscrowState.FUNDED
-    assert await screened(engine, "escrow.fund", escrow.id) == 1
+    assert await recorded(engine, "escrow.fund", escrow.id) == 1
 
 
 async def test_an_ordinary_escrow_between_settled_accounts_passes_without_alerts(
