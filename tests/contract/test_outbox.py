@@ -131,10 +131,10 @@ class OutboxContract(ABC):
         self, new_uow: UnitOfWorkFactory
     ) -> None:
         await self._add(new_uow, message("a"))
-        await self._claim(new_uow, "w1")
+        [claimed] = await self._claim(new_uow, "w1")
         retry_at = T0 + timedelta(minutes=2)
         async with new_uow() as uow:
-            await uow.outbox.fail("a", T0, "rail down", retry_at)
+            await uow.outbox.fail(claimed, T0, "rail down", retry_at)
             await uow.commit()
 
         assert await self._claim(new_uow, "w2", at=retry_at - timedelta(seconds=1)) == []
@@ -143,20 +143,59 @@ class OutboxContract(ABC):
 
     async def test_a_released_claim_is_not_an_attempt(self, new_uow: UnitOfWorkFactory) -> None:
         await self._add(new_uow, message("a"))
-        await self._claim(new_uow, "w1")
+        [claimed] = await self._claim(new_uow, "w1")
         async with new_uow() as uow:
-            await uow.outbox.release("a", None)
+            await uow.outbox.release(claimed, None)
             await uow.commit()
         assert [(c.key, c.attempts) for c in await self._claim(new_uow, "w2")] == [("a", 1)]
+
+    async def test_a_claim_taken_over_after_its_lease_can_neither_fail_nor_release_it(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        await self._add(new_uow, message("a"))
+        [stale] = await self._claim(new_uow, "w1")
+        later = T0 + LEASE
+        [current] = await self._claim(new_uow, "w2", at=later)
+        async with new_uow() as uow:  # w1's call ends after its lease ran out
+            await uow.outbox.release(stale, None)
+            await uow.outbox.fail(stale, later, "timed out", None)
+            await uow.commit()
+
+        # Still w2's until its own lease runs out: no third worker works on it meanwhile.
+        assert await self._claim(new_uow, "w3", at=later + LEASE - timedelta(seconds=1)) == []
+        async with new_uow() as uow:
+            assert await uow.outbox.dead(10) == []
+            await uow.outbox.fail(current, later, "rail down", None)  # the holder still can
+            await uow.commit()
+        async with new_uow() as uow:
+            [dead] = await uow.outbox.dead(10)
+        assert (dead.attempts, dead.last_error) == (2, "rail down")
+
+    async def test_a_claim_is_fenced_by_its_attempt_even_under_the_same_worker_id(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        await self._add(new_uow, message("a"))
+        [stale] = await self._claim(new_uow, "w1")
+        [current] = await self._claim(new_uow, "w1", at=T0 + LEASE)
+        async with new_uow() as uow:
+            await uow.outbox.release(stale, None)
+            await uow.commit()
+        assert await self._claim(new_uow, "w2", at=T0 + LEASE) == []
+        async with new_uow() as uow:
+            await uow.outbox.release(current, None)
+            await uow.outbox.fail(current, T0, "already given back", None)  # no effect
+            await uow.commit()
+        again = await self._claim(new_uow, "w2", at=T0 + LEASE)
+        assert [(c.key, c.attempts) for c in again] == [("a", 2)]
 
     async def test_a_message_failed_without_retry_is_dead_until_an_admin_retries_it(
         self, new_uow: UnitOfWorkFactory
     ) -> None:
         await self._add(new_uow, message("a"), message("b"))
-        await self._claim(new_uow, "w1", limit=1)
+        [claimed] = await self._claim(new_uow, "w1", limit=1)
         async with new_uow() as uow:
-            await uow.outbox.fail("a", T0 + timedelta(minutes=1), "rejected", None)
-            await uow.outbox.fail("a", T0 + timedelta(minutes=2), "late", T0)  # no effect
+            await uow.outbox.fail(claimed, T0 + timedelta(minutes=1), "rejected", None)
+            await uow.outbox.fail(claimed, T0 + timedelta(minutes=2), "late", T0)  # no effect
             await uow.commit()
 
         async with new_uow() as uow:

@@ -19,8 +19,8 @@ def bury(world: World, key: str = KEY) -> None:
         async with InMemoryUnitOfWork(world.store) as uow:
             message = OutboxMessage(key=key, topic="test.topic", payload={}, created_at=now)
             await uow.outbox.add(message)
-            await uow.outbox.claim(("test.topic",), 1, "w1", timedelta(minutes=5), now)
-            await uow.outbox.fail(key, now, "RailRejectedError: account closed", None)
+            [claimed] = await uow.outbox.claim(("test.topic",), 1, "w1", timedelta(minutes=5), now)
+            await uow.outbox.fail(claimed, now, "RailRejectedError: account closed", None)
             await uow.commit()
 
     world.run(work)

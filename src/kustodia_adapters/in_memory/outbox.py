@@ -26,6 +26,11 @@ def _entry(state: StoreState, key: str) -> OutboxEntry:
     return entry
 
 
+def _holds(entry: OutboxEntry, claim: ClaimedMessage) -> bool:
+    """Whether ``claim`` still holds ``entry``: waiting, leased to it, at its attempt."""
+    return entry.waiting and entry.leased_by == claim.leased_by and entry.attempts == claim.attempts
+
+
 def _complete(state: StoreState, key: str, at: datetime) -> None:
     entry = _entry(state, key)
     if entry.dispatched_at is None:
@@ -109,15 +114,17 @@ class InMemoryOutbox(Outbox):
         moment = ensure_utc(at)
         self._transaction().write(lambda state: _complete(state, key, moment))
 
-    async def fail(self, key: str, at: datetime, error: str, retry_at: datetime | None) -> None:
+    async def fail(
+        self, claim: ClaimedMessage, at: datetime, error: str, retry_at: datetime | None
+    ) -> None:
         moment = ensure_utc(at)
         again = None if retry_at is None else ensure_utc(retry_at)
 
         def failed(state: StoreState) -> None:
-            entry = _entry(state, key)
-            if not entry.waiting:
+            entry = state.outbox.get(claim.key)
+            if entry is None or not _holds(entry, claim):
                 return
-            state.outbox[key] = attrs.evolve(
+            state.outbox[claim.key] = attrs.evolve(
                 entry,
                 leased_by=None,
                 leased_until=None,
@@ -128,14 +135,14 @@ class InMemoryOutbox(Outbox):
 
         self._transaction().write(failed)
 
-    async def release(self, key: str, retry_at: datetime | None) -> None:
+    async def release(self, claim: ClaimedMessage, retry_at: datetime | None) -> None:
         again = None if retry_at is None else ensure_utc(retry_at)
 
         def released(state: StoreState) -> None:
-            entry = _entry(state, key)
-            if not entry.waiting or entry.leased_by is None:
+            entry = state.outbox.get(claim.key)
+            if entry is None or not _holds(entry, claim):
                 return
-            state.outbox[key] = attrs.evolve(
+            state.outbox[claim.key] = attrs.evolve(
                 entry,
                 attempts=max(entry.attempts - 1, 0),
                 leased_by=None,

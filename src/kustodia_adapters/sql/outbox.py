@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, and_, or_, select, update
 
 from kustodia_adapters.sql.session import CurrentTransaction, SqlTransaction
 from kustodia_adapters.sql.tables import outbox_messages
@@ -23,6 +23,20 @@ from kustodia_domain.shared.time import ensure_utc
 
 _outbox = outbox_messages.c
 _WAITING = and_(_outbox.dispatched_at.is_(None), _outbox.dead_at.is_(None))
+
+
+def _held_by(claim: ClaimedMessage) -> ColumnElement[bool]:
+    """The message is waiting and still leased to ``claim``: its worker, at its attempt.
+
+    ``attempts`` is the fencing token: every claim counts one, so a claim whose lease ran out
+    and was taken over no longer matches even when the same worker id claimed it again.
+    """
+    return and_(
+        _outbox.key == claim.key,
+        _WAITING,
+        _outbox.leased_by == claim.leased_by,
+        _outbox.attempts == claim.attempts,
+    )
 
 
 def _message(row: RowMapping) -> OutboxMessage:
@@ -142,11 +156,13 @@ class SqlOutbox(Outbox):
         )
         await self._changed(statement, key)
 
-    async def fail(self, key: str, at: datetime, error: str, retry_at: datetime | None) -> None:
+    async def fail(
+        self, claim: ClaimedMessage, at: datetime, error: str, retry_at: datetime | None
+    ) -> None:
         moment = ensure_utc(at)
         statement = (
             update(outbox_messages)
-            .where(_outbox.key == key, _WAITING)
+            .where(_held_by(claim))
             .values(
                 leased_by=None,
                 leased_until=None,
@@ -158,10 +174,10 @@ class SqlOutbox(Outbox):
         transaction = await self._flushed()
         await transaction.execute(statement)
 
-    async def release(self, key: str, retry_at: datetime | None) -> None:
+    async def release(self, claim: ClaimedMessage, retry_at: datetime | None) -> None:
         statement = (
             update(outbox_messages)
-            .where(_outbox.key == key, _WAITING, _outbox.leased_by.is_not(None))
+            .where(_held_by(claim))
             .values(
                 attempts=_outbox.attempts - 1,
                 leased_by=None,

@@ -111,15 +111,23 @@ class Outbox(Protocol):
         """
 
     @abstractmethod
-    async def fail(self, key: str, at: datetime, error: str, retry_at: datetime | None) -> None:
-        """An attempt failed: retry at ``retry_at``, or dead-letter the message without one.
+    async def fail(
+        self, claim: ClaimedMessage, at: datetime, error: str, retry_at: datetime | None
+    ) -> None:
+        """``claim``'s attempt failed: retry at ``retry_at``, or dead-letter it without one.
 
-        A message already dispatched or dead is left as it is.
+        Only the claim that holds the message acts: once its lease ran out and another worker
+        claimed the message (its ``attempts`` moved on), or once the message was dispatched,
+        dead, failed or released, the call changes nothing. A late worker can therefore never
+        cut the current holder's lease short and let a third worker do the work in parallel.
         """
 
     @abstractmethod
-    async def release(self, key: str, retry_at: datetime | None) -> None:
-        """Give a claim back without counting it as an attempt (the work was not ready)."""
+    async def release(self, claim: ClaimedMessage, retry_at: datetime | None) -> None:
+        """Give ``claim`` back without counting it as an attempt (the work was not ready).
+
+        Fenced like :meth:`fail`: only the claim that holds the message acts.
+        """
 
     @abstractmethod
     async def dead(self, limit: int) -> Sequence[DeadLetter]:

@@ -5,8 +5,10 @@ two workers never send the same payout at once; it calls the rail *outside* any 
 with the payout's idempotency key, then records the outcome and completes the message in a new
 transaction. A crash between the two leaves the message leased until its lease expires: the
 next claim sends the same key and the rail answers with the first receipt, so nothing is paid
-twice and nothing is lost. A rail error fails the message alone (retried with backoff, dead
-after the last attempt); the rest of the batch goes on.
+twice and nothing is lost. A failed call (a rail error or anything else) fails the message alone
+(retried with backoff, dead after the last attempt); the rest of the batch goes on. An escrow
+put on hold while the pass runs stops its payouts not yet sent: its state is read again right
+before each call.
 
 Every payout to a user is screened (``payout``; money going back to the payer is a ``refund``)
 under an event id derived from the payout, so the passes that find it still pending get the
@@ -40,7 +42,7 @@ from kustodia_domain.services.outbox_work import (
 from kustodia_domain.services.persistence import PAYOUT_TOPIC, persist_escrow
 from kustodia_domain.services.risk_gate import RiskGate, RiskSession, apply, record
 from kustodia_domain.services.risk_screening import Screening
-from kustodia_domain.shared.errors import ConflictError, KustodiaError, NotFoundError
+from kustodia_domain.shared.errors import ConflictError, NotFoundError
 
 REFUND_LEGS = frozenset(
     {PayoutLeg.REFUND, PayoutLeg.EXCESS_REFUND, PayoutLeg.BOUNCE, PayoutLeg.PAYER_YIELD}
@@ -82,8 +84,8 @@ class _Ready:
 class _Batch:
     ready: list[_Ready] = attrs.field(factory=list)
     stopped: dict[str, tuple[str, Screening]] = attrs.field(factory=dict)
-    parked: list[str] = attrs.field(factory=list)
-    """Keys of payouts not sendable yet (escrow on hold, screening stopped): released later."""
+    parked: list[ClaimedMessage] = attrs.field(factory=list)
+    """Claims of payouts not sendable yet (escrow on hold, screening stopped): released later."""
 
 
 @attrs.frozen
@@ -107,30 +109,49 @@ class DispatchPayoutsHandler:
             held = {e for e, screening in batch.stopped.values() if await self._stop(e, screening)}
             sent = 0
             for item in batch.ready:
-                if item.escrow_id in held:
-                    batch.parked.append(item.key)  # held by a sibling's screening a moment ago
+                if item.escrow_id in held or await self._held_now(item.escrow_id):
+                    batch.parked.append(item.claim)  # held since it was claimed
                     continue
-                try:
-                    receipt = await self.rail.send_payout(item.order)
-                except KustodiaError as error:  # the rail's errors: this payout alone waits
-                    await fail(self.uow, item.claim, reason(error), self.policy, self.clock.now())
-                    continue
-                try:
-                    await self._record(
-                        item,
-                        receipt.rail_reference,
-                        confirmed=receipt.status is RailPayoutStatus.CONFIRMED,
-                    )
-                except ConflictError:
-                    # The escrow changed meanwhile (or another process recorded the payout):
-                    # the next claim sends the same key again, and the rail keeps it single.
-                    await release(self.uow, item.key, None)
-                    continue
-                sent += 1
+                sent += await self._send(item)
             # Not an attempt, and claimable again at once: a cleared hold pays at the next pass.
-            for key in batch.parked:
-                await release(self.uow, key, None)
+            for parked in batch.parked:
+                await release(self.uow, parked, None)
         return sent
+
+    async def _send(self, item: _Ready) -> int:
+        """Send one payout and record it; returns 1 if it was sent and recorded, else 0.
+
+        Whatever goes wrong stays with this payout: the rest of the batch goes on.
+        """
+        try:
+            receipt = await self.rail.send_payout(item.order)
+        except Exception as error:  # any failure of the call is this payout's
+            # The rail's own errors, and anything else its client lets through (a response it
+            # cannot decode, a bug): a failed attempt, retried with backoff and dead after the
+            # last one, so one payout never holds back the batch or loops forever unrecorded.
+            await fail(self.uow, item.claim, reason(error), self.policy, self.clock.now())
+            return 0
+        try:
+            await self._record(
+                item, receipt.rail_reference, confirmed=receipt.status is RailPayoutStatus.CONFIRMED
+            )
+        except ConflictError:
+            # The escrow changed meanwhile (or another process recorded the payout): the next
+            # claim sends the same key again, and the rail keeps it single.
+            await release(self.uow, item.claim, None)
+            return 0
+        return 1
+
+    async def _held_now(self, escrow_id: str) -> bool:
+        """Whether the escrow is on hold now: a hold placed during the pass stops its payouts.
+
+        Checked right before each rail call, since a batch's calls run one after another and
+        may take minutes; a hold that lands after this read and before the call is too late
+        for this payout, as it would be for any payout already on its way.
+        """
+        async with self.uow() as uow:
+            escrow = await uow.escrows.get(escrow_id)
+        return escrow.state is EscrowState.ON_HOLD
 
     async def _claim(self, risk: RiskSession, limit: int, worker_id: str) -> _Batch:
         # Payouts that cannot go yet stay leased until the end of the pass, so claiming goes
@@ -150,7 +171,7 @@ class DispatchPayoutsHandler:
                         found = await _pending(uow, item.message)
                     except NotFoundError as error:
                         await uow.outbox.fail(
-                            item.key, now, reason(error), self.policy.retry_at(item.attempts, now)
+                            item, now, reason(error), self.policy.retry_at(item.attempts, now)
                         )
                         continue
                     if found is None:
@@ -158,14 +179,14 @@ class DispatchPayoutsHandler:
                         continue
                     escrow, payout = found
                     if escrow.state is EscrowState.ON_HOLD:
-                        batch.parked.append(item.key)
+                        batch.parked.append(item)
                         continue
                     if payout.id not in screened:
                         screened[payout.id] = await _screen(risk, escrow, payout, self.clock)
                     screening = screened[payout.id]
                     if screening is not None and (screening.holds or screening.blocks):
                         batch.stopped[payout.id] = (escrow.id, screening)
-                        batch.parked.append(item.key)
+                        batch.parked.append(item)
                         continue
                     batch.ready.append(
                         _Ready(

@@ -3,7 +3,9 @@
 Every consumer claims its topic's messages under a lease, works each one *outside* any
 transaction, then completes it, or fails it: retried after a backoff that doubles from
 ``base`` up to ``cap``, and dead-lettered after ``max_attempts`` attempts (an admin may retry a
-dead letter). A worker that dies keeps its leases only until they expire.
+dead letter). A worker that dies keeps its leases only until they expire; one that outlives
+its lease can still complete the message (the work was done), but no longer fail or release
+it once another worker claimed it (the outbox fences both by the claim's attempt).
 """
 
 from __future__ import annotations
@@ -44,11 +46,20 @@ async def claim(  # noqa: PLR0917 - the port's claim, plus the unit of work
     policy: RetryPolicy,
     now: datetime,
 ) -> Sequence[ClaimedMessage]:
-    """Lease up to ``limit`` messages of ``topics`` in a short transaction of its own."""
+    """Lease up to ``limit`` messages of ``topics`` in a short transaction of its own.
+
+    A message claimed more than ``max_attempts`` times is dead-lettered instead of returned:
+    its earlier claims ended without an outcome (the worker died, or its lease ran out while a
+    call hung), and a message that kills its worker must not be claimed forever.
+    """
     async with uow() as unit:
         claimed = await unit.outbox.claim(topics, limit, worker_id, policy.lease, now)
+        workable = [c for c in claimed if c.attempts <= policy.max_attempts]
+        for abandoned in (c for c in claimed if c.attempts > policy.max_attempts):
+            error = f"abandoned: {abandoned.attempts - 1} claims ended without an outcome"
+            await unit.outbox.fail(abandoned, now, error, None)
         await unit.commit()
-    return claimed
+    return workable
 
 
 async def complete(uow: Callable[[], UnitOfWork], key: str, now: datetime) -> None:
@@ -68,15 +79,17 @@ async def fail(
     """Record a failed attempt; returns whether the message is now dead."""
     retry_at = policy.retry_at(claimed.attempts, now)
     async with uow() as unit:
-        await unit.outbox.fail(claimed.key, now, error, retry_at)
+        await unit.outbox.fail(claimed, now, error, retry_at)
         await unit.commit()
     return retry_at is None
 
 
-async def release(uow: Callable[[], UnitOfWork], key: str, retry_at: datetime | None) -> None:
+async def release(
+    uow: Callable[[], UnitOfWork], claimed: ClaimedMessage, retry_at: datetime | None
+) -> None:
     """Give a claim back, not counted as an attempt, in a transaction of its own."""
     async with uow() as unit:
-        await unit.outbox.release(key, retry_at)
+        await unit.outbox.release(claimed, retry_at)
         await unit.commit()
 
 
