@@ -6,11 +6,13 @@ Run on SQLite and PostgreSQL; the database itself refuses, whatever code path wr
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import attrs
 import pytest
 from attrs import AttrsInstance
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Executable, Table, delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -71,6 +73,17 @@ async def _fill_append_only_tables(engine: AsyncEngine) -> None:
     await SqlRiskHistory(engine).append(event("e1", device="d1"), allow("e1"))
 
 
+def replacing(engine: AsyncEngine, table: Table, row: dict[str, Any]) -> Executable:
+    """An insert of ``row`` that replaces the stored row with its key, as each database spells it.
+
+    SQLite's ``INSERT OR REPLACE`` deletes the stored row first; PostgreSQL's upsert updates it.
+    """
+    if engine.dialect.name == "sqlite":
+        return insert(table).prefix_with("OR REPLACE").values(row)
+    keys = [column.name for column in table.primary_key.columns]
+    return postgresql.insert(table).values(row).on_conflict_do_update(index_elements=keys, set_=row)
+
+
 def _fields(record: AttrsInstance) -> set[str]:
     """The record's fields, except the pending events an aggregate never stores."""
     return {f.name for f in attrs.fields(type(record))} - {"pending_events"}
@@ -108,6 +121,21 @@ class SqlStoreRules:
                     await connection.execute(statement)
 
         assert await _count(sql_engine, table) == stored > 0
+
+    @pytest.mark.parametrize("table", APPEND_ONLY, ids=lambda t: t.name)
+    async def test_append_only_rows_cannot_be_replaced(
+        self, sql_engine: AsyncEngine, table: Table
+    ) -> None:
+        await _fill_append_only_tables(sql_engine)
+        async with sql_engine.connect() as connection:
+            stored = (await connection.execute(select(table))).mappings().all()
+
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with sql_engine.begin() as connection:
+                await connection.execute(replacing(sql_engine, table, dict(stored[0])))
+
+        async with sql_engine.connect() as connection:
+            assert (await connection.execute(select(table))).mappings().all() == stored
 
     async def test_appends_from_separate_engines_form_one_chain(
         self, sql_engine: AsyncEngine

@@ -161,6 +161,10 @@ def _prepare_sqlite_connection(dbapi_connection: Any, _record: object) -> None:
             "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = NORMAL",
             f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+            # INSERT OR REPLACE deletes the row it replaces, and only fires delete triggers
+            # with this on: without it, a REPLACE would rewrite append-only rows (ledger,
+            # audit trail, fraud history) past the triggers that refuse UPDATE and DELETE.
+            "PRAGMA recursive_triggers = ON",
         ):
             cursor.execute(pragma)
     finally:
