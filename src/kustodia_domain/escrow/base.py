@@ -13,7 +13,7 @@ import attrs
 
 from kustodia_domain.escrow.deposits import Deposit
 from kustodia_domain.escrow.directory import PayoutDirectory
-from kustodia_domain.escrow.errors import NotAPartyError
+from kustodia_domain.escrow.errors import NotAPartyError, PayoutStateError
 from kustodia_domain.escrow.events import EscrowEvent, PayoutScheduled, Transfer
 from kustodia_domain.escrow.payouts import Payout, PayoutLeg
 from kustodia_domain.escrow.settlement import payee_side_owed
@@ -153,6 +153,16 @@ class EscrowBase:
         ordinal: int | None = None,
         attempt: int = 1,
     ) -> Payout | None:
+        """Append a payout for ``amount`` (none for a zero amount) and record it as scheduled.
+
+        Without ``ordinal`` the payout opens a new leg; with it, it is ``attempt`` of that leg.
+
+        Invariant: no two payouts of the escrow share an id or an idempotency key.
+
+        Raises:
+            PayoutStateError: the escrow already holds this attempt of this leg; nothing is
+                appended.
+        """
         if not amount.is_positive:
             return None
         ordinal = len({p.ordinal for p in self.payouts}) + 1 if ordinal is None else ordinal
@@ -168,6 +178,7 @@ class EscrowBase:
             created_at=at,
             updated_at=at,
         )
+        self._require_new_payout(payout)
         self.payouts.append(payout)
         self._record(
             PayoutScheduled,
@@ -179,6 +190,18 @@ class EscrowBase:
             idempotency_key=payout.idempotency_key,
         )
         return payout
+
+    def _require_new_payout(self, payout: Payout) -> None:
+        # The outbox and the stores take an existing idempotency key or payout id for work
+        # already done and skip it, so a duplicate would be scheduled but never sent. Refuse it
+        # here, where every payout is created, whichever command asked for it.
+        for existing in self.payouts:
+            if payout.id == existing.id or payout.idempotency_key == existing.idempotency_key:
+                raise PayoutStateError(
+                    f"escrow {self.id} already holds payout {existing.id} (leg"
+                    f" {existing.ordinal}, attempt {existing.attempt}); a payout is never"
+                    " scheduled twice"
+                )
 
     def _payee_side_transfers(self, shares: dict[UserId, Money]) -> list[Transfer]:
         currency = self.terms.amount.currency

@@ -90,15 +90,51 @@ class PayoutBook(ScreeningMixin):
         self._record(PayoutReturned, at, payout_id=payout.id, transfers=transfers)
         self.flag_for_review(f"payout {payout.id} returned by the receiving bank", at)
 
-    def reissue_payout(self, payout_id: str, destination: Clabe, at: datetime) -> Payout:
-        """Send a returned payout again, as a new attempt, to ``destination``.
+    def current_attempt(self, payout_id: str) -> Payout:
+        """The latest attempt of the payout leg that ``payout_id`` belongs to.
+
+        Every attempt of a leg shares its ordinal; the one with the highest attempt number is the
+        only one the rail may still act on, so it is the one a reissue must continue from.
 
         Raises:
-            PayoutStateError: the payout was not returned.
+            NotFoundError: this escrow has no such payout.
+        """
+        ordinal = self.payout(payout_id).ordinal
+        return max((p for p in self.payouts if p.ordinal == ordinal), key=lambda p: p.attempt)
+
+    def reissuable_payout(self, payout_id: str) -> Payout:
+        """The payout ``payout_id``, once checked that it may be reissued now; changes nothing.
+
+        Only the latest attempt of a leg, and only once it was returned, may be reissued. A
+        superseded attempt is refused even though it is ``returned``: its next attempt exists
+        already, and rebuilding it would give two payouts one id and one idempotency key.
+
+        Raises:
+            NotFoundError: this escrow has no such payout.
+            PayoutStateError: a later attempt superseded the payout (the message names the
+                current one), or the payout was not returned.
         """
         payout = self.payout(payout_id)
+        current = self.current_attempt(payout_id)
+        if current.attempt > payout.attempt:
+            raise PayoutStateError(
+                f"payout {payout_id} is attempt {payout.attempt}, superseded by attempt"
+                f" {current.attempt} ({current.id}, {current.status}); only the current attempt"
+                " may be reissued"
+            )
         if payout.status is not PayoutStatus.RETURNED:
             raise PayoutStateError(f"payout {payout_id} was not returned")
+        return payout
+
+    def reissue_payout(self, payout_id: str, destination: Clabe, at: datetime) -> Payout:
+        """Send a returned payout again, as the next attempt of its leg, to ``destination``.
+
+        Raises:
+            NotFoundError: this escrow has no such payout.
+            PayoutStateError: the payout is not the current attempt of its leg, or was not
+                returned (see :meth:`reissuable_payout`); nothing changed.
+        """
+        payout = self.reissuable_payout(payout_id)
         reissued = self._schedule(
             payout.leg,
             payout.beneficiary_id,

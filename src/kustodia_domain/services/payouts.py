@@ -125,8 +125,11 @@ class ReissuePayoutHandler:
     the account that funded the escrow), so the admin hears of a ``block`` now; every attempt is
     screened again when it is dispatched.
 
-    Raises: NotFoundError, PayoutStateError (not returned), ValidationError (bad CLABE),
-    OperationBlockedError (nothing changes).
+    Only the latest attempt of a payout may be reissued: naming an attempt that a later one
+    superseded is refused, and the error names the current attempt.
+
+    Raises: NotFoundError, PayoutStateError (superseded or not returned; nothing changes, nothing
+    is screened), ValidationError (bad CLABE), OperationBlockedError (nothing changes).
     """
 
     uow: Callable[[], UnitOfWork]
@@ -138,7 +141,9 @@ class ReissuePayoutHandler:
         now = self.clock.now()
         async with self.risk.session() as risk, self.uow() as uow:
             escrow = await _escrow_of(uow, cmd.payout_id)
-            original = escrow.payout(cmd.payout_id)
+            # Refuse a payout that cannot be reissued before screening it: a refused reissue
+            # must leave no alert and no list change behind.
+            original = escrow.reissuable_payout(cmd.payout_id)
             destination = Clabe(cmd.destination) if cmd.destination else original.destination
             if original.leg in REFUND_LEGS and destination != original.destination:
                 screening = await risk.check(
