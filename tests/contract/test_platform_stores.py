@@ -155,6 +155,15 @@ class WebhookReceiptsContract(ABC):
         results = await asyncio.gather(*(receipts.first_seen("sig", T0) for _ in range(3)))
         assert sorted(results) == [False, False, True]
 
+    async def test_asking_whether_a_key_was_seen_records_nothing(
+        self, receipts: WebhookReceipts
+    ) -> None:
+        assert not await receipts.seen("sig")
+        assert not await receipts.seen("sig")
+        assert await receipts.first_seen("sig", T0)
+        assert await receipts.seen("sig")
+        assert not await receipts.seen("other")
+
 
 class TestInMemoryTickets(TicketRepositoryContract):
     @pytest.fixture

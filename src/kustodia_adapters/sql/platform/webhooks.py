@@ -1,9 +1,10 @@
-"""Webhook signatures already accepted: the primary key makes acceptance once-only."""
+"""Webhook deliveries already consumed: the primary key makes recording once-only."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kustodia_adapters.sql.standalone import own_transaction
@@ -14,10 +15,19 @@ _receipts = webhook_receipts.c
 
 
 class SqlWebhookReceipts(WebhookReceipts):
-    """``first_seen`` is one ``INSERT ... ON CONFLICT DO NOTHING RETURNING``."""
+    """One statement per call, each in a transaction of its own.
+
+    ``seen`` is a primary-key ``SELECT``; ``first_seen`` is one ``INSERT ... ON CONFLICT DO
+    NOTHING RETURNING``.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def seen(self, key: str) -> bool:
+        async with own_transaction(self._engine) as transaction:
+            query = select(_receipts.key).where(_receipts.key == key)
+            return (await transaction.execute(query)).first() is not None
 
     async def first_seen(self, key: str, at: datetime) -> bool:
         async with own_transaction(self._engine) as transaction:
