@@ -53,11 +53,13 @@ async def claim(  # noqa: PLR0917 - the port's claim, plus the unit of work
     call hung), and a message that kills its worker must not be claimed forever.
     """
     async with uow() as unit:
-        claimed = await unit.outbox.claim(topics, limit, worker_id, policy.lease, now)
-        workable = [c for c in claimed if c.attempts <= policy.max_attempts]
-        for abandoned in (c for c in claimed if c.attempts > policy.max_attempts):
-            error = f"abandoned: {abandoned.attempts - 1} claims ended without an outcome"
-            await unit.outbox.fail(abandoned, now, error, None)
+        workable = []
+        for claimed in await unit.outbox.claim(topics, limit, worker_id, policy.lease, now):
+            if claimed.attempts <= policy.max_attempts:
+                workable.append(claimed)
+                continue
+            error = f"abandoned: {claimed.attempts - 1} claims ended without an outcome"
+            await unit.outbox.fail(claimed, now, error, None)
         await unit.commit()
     return workable
 

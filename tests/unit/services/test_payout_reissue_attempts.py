@@ -101,8 +101,16 @@ def test_an_escrow_never_schedules_a_payout_it_already_holds() -> None:
 # ------------------------------------------------------------------------------- use cases
 
 
-async def _attempt(world: World, escrow_id: str, attempt: int) -> Payout:
-    return next(p for p in (await world.escrow(escrow_id)).payouts if p.attempt == attempt)
+async def _second_attempt_returned(world: World, escrow_id: str) -> tuple[Payout, Payout]:
+    """Send the escrow's one payout, return it, reissue it, send and return attempt 2 too."""
+    [first] = (await world.escrow(escrow_id)).payouts
+    await world.uc.dispatch_payouts.execute()
+    await world.uc.return_payout.execute(PayoutNotice(payout_id=first.id))
+    await world.uc.reissue_payout.execute(ReissuePayout(payout_id=first.id))
+    await world.uc.dispatch_payouts.execute()
+    second = next(p for p in (await world.escrow(escrow_id)).payouts if p.attempt == 2)
+    await world.uc.return_payout.execute(PayoutNotice(payout_id=second.id))
+    return first, second
 
 
 async def test_reissuing_a_superseded_release_attempt_is_refused_and_the_current_one_is_sent(
@@ -112,13 +120,7 @@ async def test_reissuing_a_superseded_release_attempt_is_refused_and_the_current
     await world.uc.approve_release.execute(
         ApproveRelease(escrow_id=escrow.id, actor_id=world.payer.id)
     )
-    [first] = (await world.escrow(escrow.id)).payouts
-    await world.uc.dispatch_payouts.execute()
-    await world.uc.return_payout.execute(PayoutNotice(payout_id=first.id))
-    await world.uc.reissue_payout.execute(ReissuePayout(payout_id=first.id))
-    await world.uc.dispatch_payouts.execute()
-    second = await _attempt(world, escrow.id, 2)
-    await world.uc.return_payout.execute(PayoutNotice(payout_id=second.id))
+    first, second = await _second_attempt_returned(world, escrow.id)
     before = world.snapshot()
 
     with pytest.raises(PayoutStateError, match=_names_current(second)):
@@ -145,14 +147,8 @@ async def test_a_superseded_refund_attempt_is_refused_before_it_is_screened(
     await world.uc.cancel_escrow.execute(
         EscrowCommand(escrow_id=escrow.id, actor_id=world.payer.id)
     )
-    [first] = (await world.escrow(escrow.id)).payouts
+    first, second = await _second_attempt_returned(world, escrow.id)
     assert first.leg is PayoutLeg.REFUND
-    await world.uc.dispatch_payouts.execute()
-    await world.uc.return_payout.execute(PayoutNotice(payout_id=first.id))
-    await world.uc.reissue_payout.execute(ReissuePayout(payout_id=first.id))
-    await world.uc.dispatch_payouts.execute()
-    second = await _attempt(world, escrow.id, 2)
-    await world.uc.return_payout.execute(PayoutNotice(payout_id=second.id))
     before, screened = world.snapshot(), world.risk.kinds()
 
     # A refund to another account is screened at once; a refused reissue must not be.
