@@ -64,6 +64,36 @@ class LedgerContract(ABC):
         async with new_uow() as uow:
             assert await uow.ledger.balance(CUSTODY) == 10_000
 
+    async def test_the_same_key_and_postings_for_another_escrow_is_a_conflict(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        # A transfer bounced from two escrows moves the same amounts between the same accounts
+        # (rail cash to the payer's refund): the tag is what tells the second one apart.
+        async with new_uow() as uow:
+            await uow.ledger.post(transfer(CASH, PAYABLE, 500, key="dep-1", escrow_id="esc_1"))
+            await uow.commit()
+
+        with pytest.raises(IdempotencyConflictError):
+            async with new_uow() as uow:
+                await uow.ledger.post(transfer(CASH, PAYABLE, 500, key="dep-1", escrow_id="esc_2"))
+        with pytest.raises(IdempotencyConflictError):
+            async with new_uow() as uow:
+                await uow.ledger.post(transfer(CASH, PAYABLE, 500, key="dep-1"))
+        async with new_uow() as uow:
+            assert await uow.ledger.transactions_for_escrow("esc_2") == []
+            assert (
+                await uow.ledger.post(transfer(CASH, PAYABLE, 500, key="dep-1", escrow_id="esc_1"))
+                is False
+            )
+
+    async def test_a_key_queued_in_the_unit_for_another_escrow_is_a_conflict(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        async with new_uow() as uow:
+            await uow.ledger.post(transfer(CASH, PAYABLE, 500, key="dep-1", escrow_id="esc_1"))
+            with pytest.raises(IdempotencyConflictError):
+                await uow.ledger.post(transfer(CASH, PAYABLE, 500, key="dep-1", escrow_id="esc_2"))
+
     async def test_an_overdraft_is_refused_and_writes_nothing(
         self, new_uow: UnitOfWorkFactory
     ) -> None:

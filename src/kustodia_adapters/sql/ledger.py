@@ -28,7 +28,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
-from sqlalchemy import ColumnElement, Text, TextClause, bindparam, literal, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    TextClause,
+    bindparam,
+    cast,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from kustodia_adapters.sql.direct import DirectStatement
@@ -41,7 +51,7 @@ from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.ledger.balances import check_postable, held
 from kustodia_domain.ledger.transactions import LedgerTransaction, Posting, escrow_owning
 from kustodia_domain.ports.ledger import Ledger
-from kustodia_domain.shared.errors import ConcurrencyConflictError, IdempotencyConflictError
+from kustodia_domain.shared.errors import IdempotencyConflictError
 
 _balances = ledger_balances.c
 _postings = ledger_postings.c
@@ -65,16 +75,19 @@ class SqlLedger(Ledger):
         pending = current.pending
         for queued in pending.posts:
             if queued.transaction.key == transaction.key:
-                return _replayed(transaction, list(queued.transaction.postings))
+                return _replayed(transaction, queued.transaction)
         drawn = _drawn_down(transaction)
         known = _known(current, transaction, drawn)
         if known is None:
             stored, existing = await _read_for_posting(current, transaction, drawn)
         else:
-            stored, existing = known, []
+            stored, existing = known, None
         if existing:
             _forget_if_older(current, transaction)
-            return _replayed(transaction, existing)
+            postings, tag = existing
+            return _replayed(
+                transaction, attrs.evolve(transaction, postings=tuple(postings), escrow_id=tag)
+            )
         changes = pending.changes()
         balances = {account: total + changes.get(account, 0) for account, total in stored.items()}
         for account in drawn:
@@ -118,6 +131,7 @@ def _read_statement(named: ColumnElement[bool] | TextClause) -> Any:
         _balances.account_owner,
         _balances.currency,
         _balances.total_minor.label("amount_minor"),
+        cast(None, Text).label("escrow_id"),
     ).where(named)
     stored = (
         select(
@@ -126,6 +140,7 @@ def _read_statement(named: ColumnElement[bool] | TextClause) -> Any:
             _postings.account_owner,
             _postings.currency,
             _postings.amount_minor,
+            _transactions.escrow_id,
         )
         .join(ledger_transactions, _transactions.id == _postings.transaction_id)
         .where(_transactions.key == bindparam("key"))
@@ -161,15 +176,17 @@ _ESCROW_TRANSACTIONS: Final = (
 
 async def _read_for_posting(
     current: SqlTransaction, transaction: LedgerTransaction, drawn: set[Account]
-) -> tuple[dict[Account, int], list[Posting]]:
-    """The stored signed totals of the ``drawn`` down accounts, and the postings under the key.
+) -> tuple[dict[Account, int], tuple[list[Posting], str | None] | None]:
+    """The stored signed totals of the ``drawn`` down accounts, and what the key holds.
 
-    Accounts the transaction only adds to are left out (and count as zero for the check).
+    Accounts the transaction only adds to are left out (and count as zero for the check). The
+    key's content is its postings and escrow tag, or ``None`` if the key is not stored.
     """
     codes = sorted({account.code for account in drawn})
     parameters = {"codes": codes, "key": transaction.key}
     balances: dict[Account, int] = {}
     existing: list[Posting] = []
+    tag: str | None = None
     if current.dialect.writes_in_one_statement:
         rows: Iterable[Row] = await current.fetch(_READ_ANY, parameters)
     else:
@@ -179,7 +196,8 @@ async def _read_for_posting(
             balances[account_of(row)] = row["amount_minor"]
         else:
             existing.append(posting_of(row))
-    return balances, existing
+            tag = row["escrow_id"]
+    return balances, (existing, tag) if existing else None
 
 
 def _known(
@@ -231,11 +249,9 @@ def _drawn_down(transaction: LedgerTransaction) -> set[Account]:
     }
 
 
-def _replayed(transaction: LedgerTransaction, stored: list[Posting]) -> bool:
-    """``False`` if ``stored`` are the same postings; otherwise the key was misused."""
-    if not stored:
-        raise ConcurrencyConflictError(f"ledger key {transaction.key} is being posted elsewhere")
-    if transaction.same_content(attrs.evolve(transaction, postings=tuple(stored))):
+def _replayed(transaction: LedgerTransaction, stored: LedgerTransaction) -> bool:
+    """``False`` if ``stored`` has the same content; otherwise the key was misused."""
+    if transaction.same_content(stored):
         return False
     raise IdempotencyConflictError(
         f"ledger key {transaction.key} was already used for different postings"

@@ -50,9 +50,9 @@ def escrow_owning(key: str) -> str | None:
 class LedgerTransaction:
     """A set of postings that sum to zero in each currency, written once under ``key``.
 
-    ``key`` is the idempotency key: posting the same key again with the same postings is a no-op,
-    with different postings it is an ``IdempotencyConflictError``. ``escrow_id`` tags the
-    transactions that belong to one escrow's history; a key in an escrow's own namespace
+    ``key`` is the idempotency key: posting the same key again with the same postings and the
+    same escrow tag is a no-op, otherwise it is an ``IdempotencyConflictError``. ``escrow_id``
+    tags the transactions that belong to one escrow's history; a key in an escrow's own namespace
     (:func:`escrow_key`) is always tagged with that escrow, so the transactions stored for an
     escrow hold every key of its namespace that was ever used.
 
@@ -86,8 +86,12 @@ class LedgerTransaction:
             )
 
     def same_content(self, other: LedgerTransaction) -> bool:
-        """Whether ``other`` moves exactly the same amounts between the same accounts."""
-        return sorted(self._legs()) == sorted(other._legs())
+        """Whether ``other`` moves the same amounts between the same accounts for the same escrow.
+
+        The tag counts: a transfer bounced from two escrows moves identical amounts, and only
+        the escrow tells the second report of it from a replay of the first.
+        """
+        return self.escrow_id == other.escrow_id and sorted(self._legs()) == sorted(other._legs())
 
     def _legs(self) -> list[tuple[str, int]]:
         return [(p.account.code, p.amount.amount_minor) for p in self.postings]

@@ -13,8 +13,9 @@ from kustodia_domain.ledger.transactions import LedgerTransaction
 class Ledger(Protocol):
     """Stores balanced transactions; never updates or deletes one.
 
-    ``post`` writes a transaction once per key: the same key with the same postings is a no-op
-    (returns ``False``), with different postings raises ``IdempotencyConflictError``. A
+    ``post`` writes a transaction once per key: the same key with the same postings and escrow
+    tag is a no-op (returns ``False``); with different postings, or tagged with another escrow
+    (or untagged), it raises ``IdempotencyConflictError``. A
     transaction that would leave any account holding less than zero raises
     ``NegativeBalanceError`` and writes nothing.
     """

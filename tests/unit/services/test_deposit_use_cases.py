@@ -253,3 +253,25 @@ async def test_a_full_custody_escrow_pays_nothing_before_release(world: World) -
     assert await world.payouts(escrow.id) == []
     assert await world.uc.dispatch_payouts.execute() == 0
     assert world.app.rail.sent == []
+
+
+async def test_one_transfer_reported_for_two_cancelled_escrows_is_bounced_once(
+    world: World,
+) -> None:
+    # Both escrows bounce a deposit with the same postings (rail cash to the source's refund):
+    # only the escrow tag on the ledger key tells the second report from a replay of the first.
+    first, second = await world.open(), await world.open()
+    for escrow in (first, second):
+        await world.uc.cancel_escrow.execute(
+            EscrowCommand(escrow_id=escrow.id, actor_id=world.payer.id)
+        )
+    transfer = world.deposit_command(first, 500_00, key="trk-shared")
+    assert await world.uc.record_deposit.execute(transfer) is DepositOutcome.APPLIED
+
+    before = world.snapshot()
+    misreported = world.deposit_command(second, 500_00, key="trk-shared")
+    assert await world.uc.record_deposit.execute(misreported) is DepositOutcome.DUPLICATE
+    assert not world.changed_since(before)
+    assert not (await world.escrow(second.id)).payouts
+    assert [p.leg for p in (await world.escrow(first.id)).payouts] == [PayoutLeg.BOUNCE]
+    await world.assert_books_balance()
