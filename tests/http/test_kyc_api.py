@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +13,9 @@ from httpx import Response
 
 from kustodia_adapters.in_memory.kyc import SandboxKycProvider
 from kustodia_domain.audit.chain import AuditRecord
-from kustodia_domain.ports.kyc import KycStatus
+from kustodia_domain.ports.kyc import KycResult, KycStatus
+from kustodia_domain.services.kyc import RecordKycResultHandler
+from kustodia_domain.shared.errors import ConcurrencyConflictError
 from kustodia_entrypoints.bootstrap.settings import SettingsError, load_settings
 from kustodia_entrypoints.http.config import Mode
 from kustodia_entrypoints.http.signatures import sign
@@ -137,6 +140,35 @@ def test_a_replayed_webhook_is_refused_and_changes_nothing(world: World) -> None
     assert (first.status_code, first.json()) == (200, {"status": "rejected"})
     assert (replayed.status_code, replayed.json()["code"]) == (400, "webhook.replayed")
     assert len(audited(world, "user.kyc_rejected")) == 1
+
+
+def test_a_verdict_whose_first_processing_failed_is_applied_when_the_provider_retries(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = world.person()
+    session_id = start(world, user)
+    raw = orjson.dumps(verdict(world, session_id, KycStatus.APPROVED))
+    moment = int(world.wall[0].timestamp())
+    headers = {"Kustodia-Signature": f"t={moment},v1={sign(KYC_SECRET, moment, raw)}"}
+    real = RecordKycResultHandler._approve
+    calls = itertools.count()
+
+    async def racing(handler: RecordKycResultHandler, result: KycResult) -> None:
+        if next(calls) == 0:  # a concurrent change to the user committed first
+            raise ConcurrencyConflictError("the user changed meanwhile")
+        await real(handler, result)
+
+    monkeypatch.setattr(RecordKycResultHandler, "_approve", racing)
+
+    failed = world.client.post("/v1/webhooks/kyc", content=raw, headers=headers)
+    retry = world.client.post("/v1/webhooks/kyc", content=raw, headers=headers)
+    replayed = world.client.post("/v1/webhooks/kyc", content=raw, headers=headers)
+
+    assert failed.status_code == 409
+    assert (retry.status_code, retry.json()) == (200, {"status": "approved"})
+    assert (replayed.status_code, replayed.json()["code"]) == (400, "webhook.replayed")
+    assert level_of(world, user) == "N3"
+    assert len(audited(world, "user.kyc_level_changed")) == 1
 
 
 def test_a_rejection_leaves_the_level(world: World) -> None:

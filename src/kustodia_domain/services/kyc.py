@@ -228,9 +228,24 @@ class KycUseCases:
     start: StartKycHandler
     record: RecordKycResultHandler
 
-    async def first_delivery(self, signature: str) -> bool:
-        """Whether this webhook signature is seen for the first time (replays are refused)."""
-        return await self.receipts.first_seen(f"kyc:{signature}", self.clock.now())
+    async def delivered(self, signature: str) -> bool:
+        """Whether a webhook signed ``signature`` was already consumed (a replay, refused).
+
+        Reads only: a delivery whose processing failed was never recorded (see
+        :meth:`consumed`), so the provider's retry of the identical request is applied.
+        """
+        return await self.receipts.seen(_receipt_key(signature))
+
+    async def consumed(self, signature: str) -> None:
+        """Record the delivery signed ``signature``. Call only after its verdict was applied.
+
+        Never earlier: a receipt recorded before a failed apply (a 409 from a concurrent change
+        to the user, a screen that blocked the level change) would refuse the provider's retry
+        and leave the session pending for good. The window this leaves (a crash, or two
+        concurrent deliveries) is harmless: a session settles once (``KycSessions.settle``),
+        so the verdict applied again is a ``duplicate`` that changes nothing.
+        """
+        await self.receipts.first_seen(_receipt_key(signature), self.clock.now())
 
     async def session(self, session_id: str) -> KycSessionRecord:
         """A session the platform opened. Raises NotFoundError."""
@@ -238,3 +253,7 @@ class KycUseCases:
         if record is None:
             raise NotFoundError("kyc session", session_id)
         return record
+
+
+def _receipt_key(signature: str) -> str:
+    return f"kyc:{signature}"

@@ -106,7 +106,7 @@ async def receive(
     services: HttpServices,
     converter: OrjsonConverter,
 ) -> Response[Any]:
-    """The webhook's path: signature, freshness and replay checked before the body is read."""
+    """Signature, freshness and replay checked before the body is read; recorded once applied."""
     if config.kyc_webhook_secret is None:
         return problem(401, "webhook.not_configured", "no KYC webhook secret is configured")
     try:
@@ -119,7 +119,7 @@ async def receive(
         )
     except SignatureRejected as refused:
         return problem(refused.status, refused.code, "the webhook signature was refused")
-    if not await uc.platform.kyc.first_delivery(signature):
+    if await uc.platform.kyc.delivered(signature):
         return problem(400, "webhook.replayed", "this webhook was already delivered")
     try:
         result = converter.loads(body, KycResultIn).result()
@@ -130,6 +130,7 @@ async def receive(
             422, "validation.invalid", "the webhook body is not valid", field=field, errors=errors
         )
     outcome = await uc.platform.kyc.record.execute(result)
+    await uc.platform.kyc.consumed(signature)
     return Response(KycWebhookOut(status=outcome.value), status_code=200)
 
 
