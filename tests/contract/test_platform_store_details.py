@@ -201,10 +201,10 @@ class IdempotencyDetailsContract(ABC):
         first = StoredResponse(status=201, body=b'{"id": "esc_1"}', media_type="application/json")
         second = StoredResponse(status=500, body=b"", media_type="text/plain")
         await store.claim("k", "h", T0)
-        await store.complete("k", first)
-        await store.complete("k", second)
-        await store.release("k")
-        await store.complete("unclaimed", second)
+        await store.complete("k", T0, first)
+        await store.complete("k", T0, second)
+        await store.release("k", T0)
+        await store.complete("unclaimed", T0, second)
 
         again = await store.claim("k", "h", T0)
         fresh = await store.claim("unclaimed", "h", T0)
@@ -212,6 +212,36 @@ class IdempotencyDetailsContract(ABC):
         assert again is not None
         assert again.response == first
         assert fresh is None
+
+    async def test_a_claim_taken_over_can_neither_complete_nor_release_the_new_one(
+        self, store: IdempotencyStore
+    ) -> None:
+        late = StoredResponse(status=201, body=b'{"id": "esc_1"}', media_type="application/json")
+        later = T0 + 10 * MINUTE
+        await store.claim("k", "h", T0)
+        assert await store.take_over("k", T0, later) is True
+
+        await store.complete("k", T0, late)  # the first request, finishing after all
+        await store.release("k", T0)
+        assert await store.take_over("k", T0, later + MINUTE) is False
+
+        record = await store.claim("k", "h", later + MINUTE)
+        assert record is not None
+        assert (record.created_at, record.response) == (later, None)
+
+    async def test_a_completed_or_missing_key_cannot_be_taken_over(
+        self, store: IdempotencyStore
+    ) -> None:
+        done = StoredResponse(status=201, body=b"{}", media_type="application/json")
+        await store.claim("k", "h", T0)
+        await store.complete("k", T0, done)
+
+        assert await store.take_over("k", T0, T0 + 10 * MINUTE) is False
+        assert await store.take_over("missing", T0, T0 + 10 * MINUTE) is False
+        record = await store.claim("k", "h", T0 + 10 * MINUTE)
+        assert record is not None
+        assert record.response == done
+        assert await store.claim("missing", "h", T0) is None
 
 
 class ReceiptDetailsContract(ABC):

@@ -133,7 +133,7 @@ class IdempotencyStoreContract(ABC):
         claims = await asyncio.gather(*(store.claim("k", "h", T0) for _ in range(5)))
         assert claims.count(None) == 1
         await store.complete(
-            "k", StoredResponse(status=201, body=b"{}", media_type="application/json")
+            "k", T0, StoredResponse(status=201, body=b"{}", media_type="application/json")
         )
         again = await store.claim("k", "h", T0)
         assert again is not None
@@ -142,8 +142,21 @@ class IdempotencyStoreContract(ABC):
 
     async def test_a_released_claim_can_be_claimed_again(self, store: IdempotencyStore) -> None:
         assert await store.claim("k", "h", T0) is None
-        await store.release("k")
+        await store.release("k", T0)
         assert await store.claim("k", "h", T0) is None
+
+    async def test_of_concurrent_take_overs_of_an_unfinished_claim_one_wins(
+        self, store: IdempotencyStore
+    ) -> None:
+        later = T0 + timedelta(minutes=10)
+        await store.claim("k", "h", T0)
+
+        won = await asyncio.gather(*(store.take_over("k", T0, later) for _ in range(5)))
+
+        assert won.count(True) == 1
+        record = await store.claim("k", "h", later)
+        assert record is not None
+        assert (record.created_at, record.response) == (later, None)
 
 
 class WebhookReceiptsContract(ABC):

@@ -25,14 +25,27 @@ class InMemoryIdempotencyStore(IdempotencyStore):
             )
             return None
 
-    async def complete(self, key: str, response: StoredResponse) -> None:
+    async def take_over(self, key: str, claimed_at: datetime, at: datetime) -> bool:
         async with self._lock:
             record = self._records.get(key)
-            if record is not None and record.response is None:
+            if record is None or not _unfinished(record, claimed_at):
+                return False
+            self._records[key] = attrs.evolve(record, created_at=at)
+            return True
+
+    async def complete(self, key: str, claimed_at: datetime, response: StoredResponse) -> None:
+        async with self._lock:
+            record = self._records.get(key)
+            if record is not None and _unfinished(record, claimed_at):
                 self._records[key] = attrs.evolve(record, response=response)
 
-    async def release(self, key: str) -> None:
+    async def release(self, key: str, claimed_at: datetime) -> None:
         async with self._lock:
             record = self._records.get(key)
-            if record is not None and record.response is None:
+            if record is not None and _unfinished(record, claimed_at):
                 del self._records[key]
+
+
+def _unfinished(record: IdempotencyRecord, claimed_at: datetime) -> bool:
+    """Whether ``record`` is still the claim made at ``claimed_at``, without a response."""
+    return record.response is None and record.created_at == claimed_at

@@ -31,7 +31,11 @@ class IdempotencyRecord:
 class IdempotencyStore(Protocol):
     """Keys are scoped by the caller (the edge prefixes them with the principal).
 
-    ``claim`` is atomic: of two concurrent claims of one key exactly one gets ``None``.
+    ``claim`` is atomic: of two concurrent claims of one key exactly one gets ``None``. A claim
+    is named by its key and the moment it was made (``created_at``): ``take_over`` replaces an
+    unfinished claim with a newer one, and ``complete`` and ``release`` act only on the claim
+    they name, so a request that outlived its claim can neither store its response over the
+    newer one's nor free the key while the newer one runs.
     """
 
     @abstractmethod
@@ -39,9 +43,17 @@ class IdempotencyStore(Protocol):
         """Claim ``key`` for a request; ``None`` if claimed now, else the existing record."""
 
     @abstractmethod
-    async def complete(self, key: str, response: StoredResponse) -> None:
-        """Store the response of the claimed key."""
+    async def take_over(self, key: str, claimed_at: datetime, at: datetime) -> bool:
+        """Replace the unfinished claim made at ``claimed_at`` with one made at ``at``.
+
+        ``True`` if this call replaced it; ``False`` if the key holds anything else by now (a
+        response, another claim, nothing). Of concurrent take-overs of one claim, one wins.
+        """
 
     @abstractmethod
-    async def release(self, key: str) -> None:
-        """Drop an unfinished claim (the request failed unexpectedly), so a retry can run."""
+    async def complete(self, key: str, claimed_at: datetime, response: StoredResponse) -> None:
+        """Store the response of the claim made at ``claimed_at``; anything else is left alone."""
+
+    @abstractmethod
+    async def release(self, key: str, claimed_at: datetime) -> None:
+        """Drop the unfinished claim made at ``claimed_at`` (its request failed): a retry runs."""

@@ -1,12 +1,14 @@
 """``Idempotency-Key`` semantics: the same key and request replay the first response.
 
 The same key with a different request is a conflict, and so is a key whose first request is
-still running (two concurrent retries must not both do the work).
+still running (two concurrent retries must not both do the work), until its claim is so old
+that the request holding it must have died (:data:`CLAIM_LEASE`).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import datetime, timedelta
+from typing import ClassVar, Final
 
 import attrs
 
@@ -23,33 +25,58 @@ class IdempotencyInProgressError(ConflictError):
     code: ClassVar[str] = "idempotency.in_progress"
 
 
+@attrs.frozen(kw_only=True)
+class Claim:
+    """A key claimed for one request: what ``finish`` and ``abandon`` name."""
+
+    key: str
+    claimed_at: datetime
+
+
+CLAIM_LEASE: Final = timedelta(minutes=5)
+"""How long a claim without a response counts as running.
+
+Far longer than any request takes (the slow work, rail calls and assessments, runs in the
+worker), so a claim this old belongs to a request that died (a killed process, a lost
+connection to the store before it could release): a retry takes it over instead of being told
+``idempotency.in_progress`` for ever.
+"""
+
+
 @attrs.frozen
 class IdempotentRequests:
     """Claims keys before the work and stores the response after it."""
 
     store: IdempotencyStore
     clock: Clock
+    lease: timedelta = CLAIM_LEASE
 
-    async def begin(self, key: str, request_hash: str) -> StoredResponse | None:
-        """Claim ``key``; returns the stored response to replay, or ``None`` to do the work.
+    async def begin(self, key: str, request_hash: str) -> StoredResponse | Claim:
+        """Claim ``key``: the stored response to replay, or the ``Claim`` to do the work under.
 
         Raises:
             IdempotencyConflictError: the key was used for a different request.
-            IdempotencyInProgressError: the key's first request has not finished.
+            IdempotencyInProgressError: the key's first request is running (its claim is
+                younger than ``lease``).
         """
-        existing = await self.store.claim(key, request_hash, self.clock.now())
+        now = self.clock.now()
+        existing = await self.store.claim(key, request_hash, now)
         if existing is None:
-            return None
+            return Claim(key=key, claimed_at=now)
         if existing.request_hash != request_hash:
             raise IdempotencyConflictError("this Idempotency-Key was used for another request")
-        if existing.response is None:
-            raise IdempotencyInProgressError("a request with this Idempotency-Key is in progress")
-        return existing.response
+        if existing.response is not None:
+            return existing.response
+        if now - existing.created_at >= self.lease and await self.store.take_over(
+            key, existing.created_at, now
+        ):
+            return Claim(key=key, claimed_at=now)
+        raise IdempotencyInProgressError("a request with this Idempotency-Key is in progress")
 
-    async def finish(self, key: str, response: StoredResponse) -> None:
-        """Keep ``response`` for replays of ``key``."""
-        await self.store.complete(key, response)
+    async def finish(self, claim: Claim, response: StoredResponse) -> None:
+        """Keep ``response`` for replays of the claimed key."""
+        await self.store.complete(claim.key, claim.claimed_at, response)
 
-    async def abandon(self, key: str) -> None:
-        """Forget an unfinished claim, so a retry does the work."""
-        await self.store.release(key)
+    async def abandon(self, claim: Claim) -> None:
+        """Forget the unfinished claim, so a retry does the work."""
+        await self.store.release(claim.key, claim.claimed_at)

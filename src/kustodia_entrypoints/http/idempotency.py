@@ -3,8 +3,9 @@
 The first request with a key runs and its response is stored; the same key with the same
 request (method, path and body) gets that response again, marked ``Idempotent-Replayed: true``,
 without running anything; a different request is a 409. Keys are scoped to the caller, so two
-users can never collide. Server errors and authentication or rate-limit refusals are not stored:
-the work did not happen, so a retry must run it.
+users can never collide. Server errors, authentication or rate-limit refusals and any response
+that carries ``Retry-After`` (a lost optimistic race: the same request may succeed now) are not
+stored: the work did not happen, so a retry must run it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from litestar.exceptions import ClientException
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
 
 from kustodia_domain.ports.idempotency import StoredResponse
-from kustodia_domain.services.idempotency import MAX_KEY, IdempotentRequests
+from kustodia_domain.services.idempotency import MAX_KEY, Claim, IdempotentRequests
 from kustodia_entrypoints.http.tokens import AccessTokens
 
 OPT = "idempotent"
@@ -68,11 +69,11 @@ def idempotency(requests: IdempotentRequests, tokens: AccessTokens) -> Callable[
                 b"\n".join([http["method"].encode(), http["path"].encode(), body])
             ).hexdigest()
             scoped = f"{_principal(scope, tokens)}:{key}"
-            stored = await requests.begin(scoped, fingerprint)
-            if stored is not None:
-                await _replay(stored, send)
+            claimed = await requests.begin(scoped, fingerprint)
+            if isinstance(claimed, StoredResponse):
+                await _replay(claimed, send)
                 return
-            await _run_and_store(app, scope, messages, send, requests=requests, key=scoped)
+            await _run_and_store(app, scope, messages, send, requests=requests, claim=claimed)
 
         return middleware
 
@@ -101,19 +102,21 @@ async def _run_and_store(
     send: Send,
     *,
     requests: IdempotentRequests,
-    key: str,
+    claim: Claim,
 ) -> None:
     pending = list(messages)
-    status, media_type, chunks = 500, "application/json", []
+    status, media_type, retryable, chunks = 500, "application/json", False, []
 
     async def replay_receive() -> ReceiveMessage:
         return pending.pop(0) if pending else {"type": "http.disconnect"}
 
     async def capture(message: Message) -> None:
-        nonlocal status, media_type
+        nonlocal status, media_type, retryable
         if message["type"] == "http.response.start":
             status = message["status"]
-            media_type = dict(message.get("headers", [])).get(b"content-type", b"").decode()
+            headers = {name.lower(): value for name, value in message.get("headers", [])}
+            media_type = headers.get(b"content-type", b"").decode()
+            retryable = b"retry-after" in headers
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
         await send(message)
@@ -121,11 +124,12 @@ async def _run_and_store(
     try:
         await app(scope, replay_receive, capture)
     except BaseException:
-        await requests.abandon(key)
+        await requests.abandon(claim)
         raise
-    if status >= 500 or status in _NOT_STORED:  # noqa: PLR2004 - server errors are retryable
-        await requests.abandon(key)
+    # A server error, a refusal before the work (401, 429), a race lost: retry it for real.
+    if status >= 500 or status in _NOT_STORED or retryable:  # noqa: PLR2004
+        await requests.abandon(claim)
         return
     await requests.finish(
-        key, StoredResponse(status=status, body=b"".join(chunks), media_type=media_type)
+        claim, StoredResponse(status=status, body=b"".join(chunks), media_type=media_type)
     )

@@ -19,6 +19,7 @@ from kustodia_domain.fraud.errors import OverrideError
 from kustodia_domain.identity.credentials import AccountLockedError, AuthenticationError
 from kustodia_domain.ledger.balances import NegativeBalanceError
 from kustodia_domain.shared.errors import (
+    ConcurrencyConflictError,
     ConflictError,
     CurrencyMismatchError,
     ForbiddenError,
@@ -105,6 +106,10 @@ def domain_error(request: Request[Any, Any, Any], exc: KustodiaError) -> Respons
         extra = {"field": exc.field, "errors": [{"field": exc.field, "message": exc.message}]}
     if isinstance(exc, AccountLockedError):
         headers["Retry-After"] = "900"
+    if isinstance(exc, ConcurrencyConflictError):
+        # A concurrent change won the race; the same request may succeed if sent again (and an
+        # Idempotency-Key does not keep this answer, see ``idempotency``).
+        headers["Retry-After"] = "1"
     return problem(status, exc.code, exc.message, headers=headers, **extra)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kustodia_adapters.sql.standalone import own_transaction
@@ -60,11 +60,22 @@ class SqlIdempotencyStore(IdempotencyStore):
                 )
         raise ConcurrencyConflictError(f"idempotency key {key} is being claimed and released")
 
-    async def complete(self, key: str, response: StoredResponse) -> None:
-        """Store the response once; a key not claimed, or already complete, is left alone."""
+    async def take_over(self, key: str, claimed_at: datetime, at: datetime) -> bool:
+        """One conditional ``UPDATE``: of concurrent take-overs, one matches the old claim."""
         statement = (
             update(idempotency_keys)
-            .where(_keys.key == key, _keys.response_status.is_(None))
+            .where(*_unfinished(key, claimed_at))
+            .values(created_at=at)
+            .returning(_keys.key)
+        )
+        async with own_transaction(self._engine) as transaction:
+            return (await transaction.execute(statement)).first() is not None
+
+    async def complete(self, key: str, claimed_at: datetime, response: StoredResponse) -> None:
+        """Store the response once; a key not claimed so, or already complete, is left alone."""
+        statement = (
+            update(idempotency_keys)
+            .where(*_unfinished(key, claimed_at))
             .values(
                 response_status=response.status,
                 response_body=response.body,
@@ -74,10 +85,13 @@ class SqlIdempotencyStore(IdempotencyStore):
         async with own_transaction(self._engine) as transaction:
             await transaction.execute(statement)
 
-    async def release(self, key: str) -> None:
-        """Drop an unfinished claim; a completed key keeps its response."""
-        statement = delete(idempotency_keys).where(
-            _keys.key == key, _keys.response_status.is_(None)
-        )
+    async def release(self, key: str, claimed_at: datetime) -> None:
+        """Drop the unfinished claim; a completed key keeps its response."""
+        statement = delete(idempotency_keys).where(*_unfinished(key, claimed_at))
         async with own_transaction(self._engine) as transaction:
             await transaction.execute(statement)
+
+
+def _unfinished(key: str, claimed_at: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The claim of ``key`` made at ``claimed_at``, while it has no response."""
+    return (_keys.key == key, _keys.created_at == claimed_at, _keys.response_status.is_(None))
