@@ -26,7 +26,7 @@ from kustodia_domain.services.outbox_work import (
 )
 from kustodia_domain.services.persistence import ASSESSMENT_TOPIC
 from kustodia_domain.services.resolve_dispute import AssessDispute, AssessDisputeHandler
-from kustodia_domain.shared.errors import KustodiaError, NotFoundError
+from kustodia_domain.shared.errors import NotFoundError
 
 
 @attrs.frozen(kw_only=True)
@@ -61,7 +61,9 @@ class AssessOpenedDisputesHandler:
                 )
             except (NotFoundError, DisputeClosedError, KeyError):
                 pass  # nothing left to assess
-            except KustodiaError as error:
+            except Exception as error:
+                # A provider's error the adapter did not translate fails this dispute's message,
+                # not the batch: the others claimed with it are still assessed now.
                 failed += 1
                 if await fail(self.uow, item, reason(error), self.policy, self.clock.now()):
                     dead += 1

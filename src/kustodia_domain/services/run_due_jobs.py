@@ -41,6 +41,8 @@ class JobReport:
     reminded: int = 0
     accrued: int = 0
     skipped: list[str] = attrs.field(factory=list)
+    failures: list[tuple[str, Exception]] = attrs.field(factory=list)
+    """Escrows skipped for an error no adapter translated, with it (for the worker's log)."""
 
 
 @attrs.frozen
@@ -51,7 +53,8 @@ class RunDueJobsHandler:
     expire (deposits go home); funded ``standard`` escrows past their deadline are released
     (screened first); ``dual_approval`` escrows are never released by the clock, only reminded;
     held and disputed escrows are never released. An escrow another process changed meanwhile
-    is skipped and picked up by the next run, so running twice never settles twice, and the
+    (or that fails with any other error) is skipped and picked up by the next run, while the
+    run goes on with the others, so running twice never settles twice, and the
     release it screened is recorded once (:func:`release_event_id`). Due
     escrows are read ``page_size`` ids at a time, each page after the last id of the one before
     (``EscrowRepository.due_for_jobs``), so a run ends even when escrows stay due after theirs
@@ -79,6 +82,12 @@ class RunDueJobsHandler:
                     await self._run_one(escrow_id, now, rate, report)
                 except KustodiaError as error:
                     report.skipped.append(f"{escrow_id}: {error.code}")
+                except Exception as error:
+                    # An error no adapter translated (a row the database refuses, a dropped
+                    # connection): nothing of this escrow committed, the next run retries it,
+                    # and the escrows due after it are still released and expired now.
+                    report.skipped.append(f"{escrow_id}: unexpected {type(error).__name__}")
+                    report.failures.append((escrow_id, error))
             if len(page) < self.page_size:
                 return report
             after = page[-1]

@@ -48,6 +48,8 @@ async def one_pass(container: Application, worker_id: str | None = None) -> Work
     use_cases: UseCases = container.use_cases()
     worker = worker_id or new_worker_id()
     done = await worker_operations(use_cases).worker_pass(container.adapters.clock().now(), worker)
+    for escrow_id, error in done.jobs.failures:
+        log.error("due job failed", worker_id=worker, escrow_id=escrow_id, exc_info=error)
     log.info(
         "worker pass",
         worker_id=worker,

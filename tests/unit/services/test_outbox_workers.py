@@ -82,3 +82,34 @@ async def test_a_failing_assessment_backs_off_then_is_dead_until_retried() -> No
     healthy = attrs.evolve(handler, assess=world.uc.assess_dispute)
     assert (await healthy.execute()).assessed == 1
     assert await world.pending(ASSESSMENT_TOPIC) == []
+
+
+@attrs.frozen
+class ResetOnce(DisputeAssessor):
+    """The provider's connection drops on the first call, with an error no adapter wrapped."""
+
+    then: DisputeAssessor
+    calls: list[str] = attrs.field(factory=list)
+
+    async def assess(self, request: AssessmentRequest, at: datetime) -> Assessment:
+        self.calls.append(request.dispute_id)
+        if len(self.calls) == 1:
+            raise ConnectionResetError("connection reset by peer")
+        return await self.then.assess(request, at)
+
+
+async def test_an_untranslated_failure_fails_its_dispute_and_the_batch_goes_on() -> None:
+    world = await build_world()
+    first, second = await opened(world), await opened(world)
+    flaky = ResetOnce(world.uc.assess_dispute.assessor)
+    assess = attrs.evolve(world.uc.assess_dispute, assessor=flaky)
+    handler = AssessOpenedDisputesHandler(world.app.uow, world.app.clock, assess)
+
+    report = await handler.execute()
+
+    assert (report.assessed, report.failed, report.dead) == (1, 1, 0)
+    assert sorted(flaky.calls) == sorted([first.id, second.id])
+    failed_id = flaky.calls[0]
+    assert (await world.dispute(failed_id)).assessment is None
+    [waiting] = await world.pending(ASSESSMENT_TOPIC)
+    assert waiting.payload["dispute_id"] == failed_id

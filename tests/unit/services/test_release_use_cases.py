@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -28,6 +29,7 @@ from kustodia_domain.services.dispute_commands import OpenDispute
 from kustodia_domain.services.escrow_commands import ApproveRelease, EscrowCommand
 from kustodia_domain.services.holds import HoldEscrow
 from kustodia_domain.services.queries import Viewer
+from kustodia_domain.services.run_due_jobs import RunDueJobsHandler
 from kustodia_domain.shared.errors import ValidationError
 from kustodia_domain.shared.ids import UserId
 from kustodia_domain.shared.money import MXN
@@ -307,6 +309,35 @@ async def test_the_scheduler_reads_due_escrows_a_page_at_a_time_and_runs_every_o
     assert {(await world.escrow(e.id)).state for e in in_custody} == {EscrowState.FUNDED}
     with pytest.raises(ValueError, match="page_size"):
         attrs.evolve(world.uc.run_due_jobs, page_size=0)
+
+
+async def test_an_escrow_failing_with_an_untranslated_error_is_skipped_and_the_run_goes_on(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken, *others = [await world.open() for _ in range(3)]
+    world.later(timedelta(days=8))
+    real = RunDueJobsHandler._run_one
+
+    async def dropped_connection(
+        handler: RunDueJobsHandler, escrow_id: str, *args: Any, **kwargs: Any
+    ) -> None:
+        if escrow_id == broken.id:
+            raise OSError("server closed the connection unexpectedly")
+        await real(handler, escrow_id, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RunDueJobsHandler, "_run_one", dropped_connection)
+        report = await world.uc.run_due_jobs.execute(world.app.clock.now())
+
+    assert (report.expired, report.skipped) == (2, [f"{broken.id}: unexpected OSError"])
+    assert [(escrow_id, type(error)) for escrow_id, error in report.failures] == [
+        (broken.id, OSError)
+    ]
+    assert {(await world.escrow(e.id)).state for e in others} == {EscrowState.EXPIRED}
+    assert (await world.escrow(broken.id)).state is EscrowState.AWAITING_FUNDS
+    retried = await world.uc.run_due_jobs.execute(world.app.clock.now())
+    assert (retried.expired, retried.skipped) == (1, [])
+    assert (await world.escrow(broken.id)).state is EscrowState.EXPIRED
 
 
 async def test_an_unaccepted_request_expires_too_and_a_late_deposit_is_bounced(
