@@ -9,8 +9,10 @@ import attrs
 from kustodia_domain.audit.chain import AuditEntry, AuditRecord, AuditValue, ChainCheck, verify
 from kustodia_domain.ports.audit import AuditTrail
 from kustodia_domain.ports.clock import Clock
+from kustodia_domain.shared.errors import ConcurrencyConflictError
 
 _VERIFY_PAGE = 500
+_APPEND_ATTEMPTS = 3
 
 
 @attrs.frozen
@@ -33,17 +35,31 @@ class AuditLog:
         subject_id: str,
         details: Mapping[str, AuditValue] | None = None,
     ) -> AuditEntry:
-        """Append one record, stamped with the clock's time."""
-        return await self.trail.append(
-            AuditRecord(
-                actor_id=actor_id,
-                action=action,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                at=self.clock.now(),
-                details=dict(details or {}),
-            )
+        """Append one record, stamped with the clock's time.
+
+        Callers record what already committed, so an append that lost a race for the chain's
+        head (SQLite's write lock busy past its timeout) is tried again, up to
+        ``_APPEND_ATTEMPTS`` times, rather than answering "try again" for work that is done: a
+        client retrying it would do the work twice. A lost race wrote nothing, so the retry
+        appends the record once.
+
+        Raises:
+            ConcurrencyConflictError: every attempt lost its race.
+        """
+        record = AuditRecord(
+            actor_id=actor_id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            at=self.clock.now(),
+            details=dict(details or {}),
         )
+        for _ in range(_APPEND_ATTEMPTS - 1):
+            try:
+                return await self.trail.append(record)
+            except ConcurrencyConflictError:
+                continue
+        return await self.trail.append(record)
 
     async def page(self, *, offset: int = 0, limit: int = 50) -> Sequence[AuditEntry]:
         """Entries oldest first (``limit`` at most 200)."""
