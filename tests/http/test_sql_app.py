@@ -210,3 +210,12 @@ def test_a_sandbox_kyc_session_opened_before_a_restart_is_settled_after_it(
         assert _call(client, "POST", approve, ana) == {"status": "approved"}
         assert _call(client, "GET", "/v1/me", ana)["kyc_level"] == "N3"
         assert _call(client, "POST", approve, ana) == {"status": "duplicate"}
+
+
+def test_text_with_nul_is_the_same_422_on_every_database(database_url: str) -> None:
+    # PostgreSQL cannot store U+0000 in text (it was a 500 there); SQLite would store it.
+    with TestClient(app_for(_container(database_url)), raise_server_exceptions=False) as client:
+        user = {"email": "nul@example.mx", "password": "a-long-password-1", "full_name": "A\x00B"}
+        refused = _call(client, "POST", "/v1/auth/register", body=user, status=422)
+        assert refused["field"] == "body"
+        _call(client, "POST", "/v1/auth/register", body=user | {"full_name": "AB"}, status=201)

@@ -51,6 +51,7 @@ from kustodia_entrypoints.http.idempotency import idempotency
 from kustodia_entrypoints.http.metrics import Metrics
 from kustodia_entrypoints.http.middleware import request_context, security_headers
 from kustodia_entrypoints.http.openapi import BEARER, components, document_problems
+from kustodia_entrypoints.http.plain_text import plain_text
 from kustodia_entrypoints.http.principal import principal_provider
 from kustodia_entrypoints.http.problems import EXCEPTION_HANDLERS
 from kustodia_entrypoints.http.services import HttpServices
@@ -137,6 +138,7 @@ def build_app(
         },
         middleware=[
             request_context(metrics),
+            plain_text,
             idempotency(use_cases.platform.idempotency, tokens),
         ],
         before_send=[security_headers(hsts=config.mode is Mode.PRODUCTION)],

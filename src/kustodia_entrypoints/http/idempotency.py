@@ -20,6 +20,7 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage,
 
 from kustodia_domain.ports.idempotency import StoredResponse
 from kustodia_domain.services.idempotency import MAX_KEY, Claim, IdempotentRequests
+from kustodia_entrypoints.http.plain_text import read_body, replaying
 from kustodia_entrypoints.http.tokens import AccessTokens
 
 OPT = "idempotent"
@@ -37,20 +38,6 @@ def _principal(scope: Scope, tokens: AccessTokens) -> str:
     return "anonymous" if claims is None else claims.subject
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, list[ReceiveMessage]]:
-    messages: list[ReceiveMessage] = []
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks), messages
-
-
 def idempotency(requests: IdempotentRequests, tokens: AccessTokens) -> Callable[[ASGIApp], ASGIApp]:
     """Middleware applying the semantics above to routes whose ``opt`` has ``idempotent``."""
 
@@ -64,7 +51,7 @@ def idempotency(requests: IdempotentRequests, tokens: AccessTokens) -> Callable[
             http = cast("HTTPScope", scope)
             if len(key) > MAX_KEY:
                 raise ClientException(f"Idempotency-Key is longer than {MAX_KEY} characters")
-            body, messages = await _read_body(receive)
+            body, messages = await read_body(receive)
             fingerprint = hashlib.sha256(
                 b"\n".join([http["method"].encode(), http["path"].encode(), body])
             ).hexdigest()
@@ -104,11 +91,7 @@ async def _run_and_store(
     requests: IdempotentRequests,
     claim: Claim,
 ) -> None:
-    pending = list(messages)
     status, media_type, retryable, chunks = 500, "application/json", False, []
-
-    async def replay_receive() -> ReceiveMessage:
-        return pending.pop(0) if pending else {"type": "http.disconnect"}
 
     async def capture(message: Message) -> None:
         nonlocal status, media_type, retryable
@@ -122,7 +105,7 @@ async def _run_and_store(
         await send(message)
 
     try:
-        await app(scope, replay_receive, capture)
+        await app(scope, replaying(messages), capture)
     except BaseException:
         await requests.abandon(claim)
         raise
