@@ -23,7 +23,7 @@ def _post(state: StoreState, transaction: LedgerTransaction) -> bool:
         if existing.same_content(transaction):
             return False
         raise IdempotencyConflictError(
-            f"ledger key {transaction.key} was already used for different postings"
+            f"ledger key {transaction.key} was already used for other postings or another escrow"
         )
     check_postable(state.ledger_totals, transaction)
     state.ledger.append(transaction)

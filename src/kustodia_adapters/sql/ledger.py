@@ -82,12 +82,9 @@ class SqlLedger(Ledger):
             stored, existing = await _read_for_posting(current, transaction, drawn)
         else:
             stored, existing = known, None
-        if existing:
+        if existing is not None:
             _forget_if_older(current, transaction)
-            postings, tag = existing
-            return _replayed(
-                transaction, attrs.evolve(transaction, postings=tuple(postings), escrow_id=tag)
-            )
+            return _replayed(transaction, existing)
         changes = pending.changes()
         balances = {account: total + changes.get(account, 0) for account, total in stored.items()}
         for account in drawn:
@@ -176,11 +173,12 @@ _ESCROW_TRANSACTIONS: Final = (
 
 async def _read_for_posting(
     current: SqlTransaction, transaction: LedgerTransaction, drawn: set[Account]
-) -> tuple[dict[Account, int], tuple[list[Posting], str | None] | None]:
+) -> tuple[dict[Account, int], LedgerTransaction | None]:
     """The stored signed totals of the ``drawn`` down accounts, and what the key holds.
 
-    Accounts the transaction only adds to are left out (and count as zero for the check). The
-    key's content is its postings and escrow tag, or ``None`` if the key is not stored.
+    Accounts the transaction only adds to are left out (and count as zero for the check). What
+    the key holds is ``transaction`` with the stored postings and escrow tag (enough for
+    ``same_content``), or ``None`` if the key is not stored.
     """
     codes = sorted({account.code for account in drawn})
     parameters = {"codes": codes, "key": transaction.key}
@@ -197,7 +195,9 @@ async def _read_for_posting(
         else:
             existing.append(posting_of(row))
             tag = row["escrow_id"]
-    return balances, (existing, tag) if existing else None
+    if not existing:
+        return balances, None
+    return balances, attrs.evolve(transaction, postings=tuple(existing), escrow_id=tag)
 
 
 def _known(
@@ -254,5 +254,5 @@ def _replayed(transaction: LedgerTransaction, stored: LedgerTransaction) -> bool
     if transaction.same_content(stored):
         return False
     raise IdempotencyConflictError(
-        f"ledger key {transaction.key} was already used for different postings"
+        f"ledger key {transaction.key} was already used for other postings or another escrow"
     )
