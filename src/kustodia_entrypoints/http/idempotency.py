@@ -20,7 +20,7 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage,
 
 from kustodia_domain.ports.idempotency import StoredResponse
 from kustodia_domain.services.idempotency import MAX_KEY, Claim, IdempotentRequests
-from kustodia_entrypoints.http.plain_text import read_body, replaying
+from kustodia_entrypoints.http.bodies import read_body, replaying
 from kustodia_entrypoints.http.tokens import AccessTokens
 
 OPT = "idempotent"

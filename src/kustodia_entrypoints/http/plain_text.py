@@ -13,38 +13,14 @@ import re
 from typing import Final
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from kustodia_domain.shared.errors import ValidationError
+from kustodia_entrypoints.http.bodies import read_body, replaying
 
 _NUL_ESCAPE: Final = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 r"""``\u0000`` in JSON text, unless its backslash is itself escaped (``\\u0000`` is text)."""
 _MESSAGE: Final = "text may not contain the NUL character (U+0000)"
-
-
-async def read_body(receive: Receive) -> tuple[bytes, list[ReceiveMessage]]:
-    """The whole request body, and the messages it came in (to hand on unchanged)."""
-    messages: list[ReceiveMessage] = []
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks), messages
-
-
-def replaying(messages: list[ReceiveMessage]) -> Receive:
-    """A ``receive`` that hands out ``messages``, then a disconnect."""
-    pending = list(messages)
-
-    async def receive() -> ReceiveMessage:
-        return pending.pop(0) if pending else {"type": "http.disconnect"}
-
-    return receive
 
 
 def _is_json(scope: Scope) -> bool:
