@@ -14,6 +14,7 @@ import pytest
 from kustodia_adapters.in_memory.audit import InMemoryAuditTrail
 from kustodia_adapters.in_memory.credentials import InMemoryCredentialStore
 from kustodia_adapters.in_memory.idempotency import InMemoryIdempotencyStore
+from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
 from kustodia_adapters.in_memory.webhooks import InMemoryWebhookReceipts
 from kustodia_domain.audit.chain import AuditRecord, verify
@@ -264,7 +265,7 @@ class TestInMemoryTicketDetails(TicketDetailsContract):
 class TestInMemoryAuditDetails(AuditDetailsContract):
     @pytest.fixture
     def trail(self) -> AuditTrail:
-        return InMemoryAuditTrail()
+        return InMemoryAuditTrail(InMemoryStore())
 
 
 class TestInMemoryCredentialDetails(CredentialDetailsContract):

@@ -16,6 +16,7 @@ import pytest
 from kustodia_adapters.in_memory.audit import InMemoryAuditTrail
 from kustodia_adapters.in_memory.credentials import InMemoryCredentialStore
 from kustodia_adapters.in_memory.idempotency import InMemoryIdempotencyStore
+from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
 from kustodia_adapters.in_memory.webhooks import InMemoryWebhookReceipts
 from kustodia_domain.audit.chain import AuditRecord, verify
@@ -187,7 +188,7 @@ class TestInMemoryTickets(TicketRepositoryContract):
 class TestInMemoryAuditTrail(AuditTrailContract):
     @pytest.fixture
     def trail(self) -> AuditTrail:
-        return InMemoryAuditTrail()
+        return InMemoryAuditTrail(InMemoryStore())
 
 
 class TestInMemoryCredentials(CredentialStoreContract):

@@ -195,12 +195,8 @@ def running_world(
 
     Operations are screened by the fraud rule engine unless ``risk`` replaces it.
     """
-    store, clock, rail, audit = (
-        InMemoryStore(),
-        FixedClock(),
-        InMemoryPaymentRail(),
-        InMemoryAuditTrail(),
-    )
+    store, clock, rail = InMemoryStore(), FixedClock(), InMemoryPaymentRail()
+    audit = InMemoryAuditTrail(store)
     policy = PlatformPolicy(fees=FeeSchedule(standard_bps=fee_bps, dual_approval_bps=fee_bps))
     use_cases = UseCases.build(
         in_memory_ports(store, clock=clock, rail=rail, audit=audit, policy=policy, risk=risk)

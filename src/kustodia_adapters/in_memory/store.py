@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 
+from kustodia_domain.audit.chain import AuditRecord
 from kustodia_domain.disputes.model import Dispute
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.identity.model import User
@@ -80,6 +81,8 @@ class StoreState:
     outbox: dict[str, OutboxEntry] = attrs.field(factory=dict)
     notifications: dict[str, Notification] = attrs.field(factory=dict)
     unmatched_deposits: dict[str, UnmatchedDeposit] = attrs.field(factory=dict)
+    audit_pending: list[AuditRecord] = attrs.field(factory=list)
+    """Audit records committed by units of work, oldest first, not chained yet."""
 
     def fork(self) -> StoreState:
         """A copy with new containers and shared (never mutated) values."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from kustodia_adapters.in_memory.audit import InMemoryPendingAudit
 from kustodia_adapters.in_memory.disputes import InMemoryDisputeRepository
 from kustodia_adapters.in_memory.escrows import InMemoryEscrowRepository
 from kustodia_adapters.in_memory.event_log import InMemoryEventLog
@@ -37,6 +38,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.outbox = InMemoryOutbox(self._current)
         self.notifications = InMemoryNotificationRepository(self._current)
         self.unmatched_deposits = InMemoryUnmatchedDepositRepository(self._current)
+        self.audit = InMemoryPendingAudit(self._current)
 
     async def __aenter__(self) -> Self:
         if self._transaction is not None:

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kustodia_adapters.sql.audit_pending import SqlPendingAudit
 from kustodia_adapters.sql.dialects import dialect_named
 from kustodia_adapters.sql.disputes import SqlDisputeRepository
 from kustodia_adapters.sql.errors import storage_error
@@ -34,7 +35,8 @@ class SqlUnitOfWork(UnitOfWork):
     ``ConcurrencyConflictError`` and nothing of the losing unit is written. After a statement
     failed in the database the unit can only be left: ``commit`` raises. After a commit the
     unit may go on in a new transaction. One instance serves one task at a time. Rows that are
-    only ever inserted (escrow child rows, ledger writes, outbox, notifications, events), and
+    only ever inserted (escrow child rows, ledger writes, outbox, notifications, events, audit
+    records), and
     on PostgreSQL the escrow's own row, are sent together at the commit
     (:mod:`kustodia_adapters.sql.write_behind`).
     """
@@ -50,6 +52,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.outbox = SqlOutbox(self._current)
         self.notifications = SqlNotificationRepository(self._current)
         self.unmatched_deposits = SqlUnmatchedDepositRepository(self._current)
+        self.audit = SqlPendingAudit(self._current)
 
     async def __aenter__(self) -> Self:
         if self._transaction is not None:

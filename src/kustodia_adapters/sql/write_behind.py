@@ -1,12 +1,12 @@
 """Write-behind: rows a unit of work only writes wait, and are sent together in one round trip.
 
 A use case writes an escrow's row and its new child rows, its ledger transactions, outbox
-messages, notifications and events, and reads none of them back. Each would otherwise be a
-statement and a round trip of its own. The repositories add them to :class:`PendingWrites`
-instead, and :func:`flush` sends them at the commit, or before a statement of the same unit
-that reads one of those tables (read-your-writes holds). What a caller must know at call time
-stays at call time: the ledger's balance check and key lookup (see
-:mod:`kustodia_adapters.sql.ledger`), a user's or dispute's optimistic update.
+messages, notifications, events and audit records, and reads none of them back. Each would
+otherwise be a statement and a round trip of its own. The repositories add them to
+:class:`PendingWrites` instead, and :func:`flush` sends them at the commit, or before a
+statement of the same unit that reads one of those tables (read-your-writes holds). What a
+caller must know at call time stays at call time: the ledger's balance check and key lookup
+(see :mod:`kustodia_adapters.sql.ledger`), a user's or dispute's optimistic update.
 
 **PostgreSQL** sends everything in one statement: an ``INSERT ... SELECT FROM
 json_to_recordset(...)`` per table, as data-modifying CTEs, with the table's rows as one JSON
@@ -61,6 +61,7 @@ from sqlalchemy.types import TypeDecorator
 from kustodia_adapters.sql.direct import DirectStatement
 from kustodia_adapters.sql.mappers.ledger import account_columns, posting_rows
 from kustodia_adapters.sql.tables import (
+    audit_pending,
     escrow_deposits,
     escrow_participants,
     escrow_payouts,
@@ -92,6 +93,7 @@ _APPENDED: Final = (
     escrow_settlements,
     notifications,
     events,
+    audit_pending,
 )
 """Tables whose pending rows are plain inserts, in the order they are sent.
 

@@ -1,4 +1,4 @@
-"""The audit-trail port: an append-only chain of audit entries."""
+"""The audit-trail ports: the chain of entries, and the records a unit of work queues for it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,19 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from kustodia_domain.audit.chain import AuditEntry, AuditRecord
+
+
+class PendingAudit(Protocol):
+    """The audit records a unit of work commits together with the change they describe.
+
+    A record added here is written, or discarded, with everything else in the unit: a change
+    that committed always has its record, and a unit that rolled back leaves none. Committed
+    records wait until :meth:`AuditTrail.chain_pending` moves them onto the chain.
+    """
+
+    @abstractmethod
+    async def add(self, record: AuditRecord) -> None:
+        """Queue ``record`` for the chain when the unit commits."""
 
 
 class AuditTrail(Protocol):
@@ -20,6 +33,16 @@ class AuditTrail(Protocol):
     @abstractmethod
     async def append(self, record: AuditRecord) -> AuditEntry:
         """Chain and store ``record``; returns its entry."""
+
+    @abstractmethod
+    async def chain_pending(self, limit: int) -> int:
+        """Move up to ``limit`` committed pending records onto the chain; returns how many.
+
+        Oldest first (in the order their units queued them, units in commit order on SQLite
+        and in the order their rows were written on PostgreSQL). Atomic: each record taken
+        is chained and leaves the queue in the same transaction, so concurrent callers never
+        chain a record twice and a failure chains none of the batch.
+        """
 
     @abstractmethod
     async def entries(self, *, offset: int, limit: int) -> Sequence[AuditEntry]:

@@ -6,6 +6,7 @@ from abc import abstractmethod
 from types import TracebackType
 from typing import Protocol, Self
 
+from kustodia_domain.ports.audit import PendingAudit
 from kustodia_domain.ports.event_log import EventLog
 from kustodia_domain.ports.ledger import Ledger
 from kustodia_domain.ports.notifications import NotificationRepository
@@ -33,6 +34,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     notifications: NotificationRepository
     unmatched_deposits: UnmatchedDepositRepository
+    audit: PendingAudit
 
     @abstractmethod
     async def __aenter__(self) -> Self:

@@ -13,6 +13,8 @@ from kustodia_domain.shared.errors import ConcurrencyConflictError
 
 _VERIFY_PAGE = 500
 _APPEND_ATTEMPTS = 3
+CHAIN_BATCH = 200
+"""Pending records moved onto the chain per transaction."""
 
 
 @attrs.frozen
@@ -20,7 +22,10 @@ class AuditLog:
     """Appends to the hash-chained trail; reads it back for staff.
 
     Every admin action and every state change made through the platform's edges is recorded
-    here with its actor (``None`` for the system: scheduler, rail webhooks).
+    here with its actor (``None`` for the system: scheduler, rail webhooks). A command that
+    changes its unit of work's state adds its record to the unit (``uow.audit``), and
+    :meth:`chain` moves committed records onto the chain; stores outside the unit of work
+    (tickets, lists, alerts) are audited with :meth:`record` after their change.
     """
 
     trail: AuditTrail
@@ -60,6 +65,41 @@ class AuditLog:
             except ConcurrencyConflictError:
                 continue
         return await self.trail.append(record)
+
+    async def chain(self) -> int:
+        """Move every committed pending record onto the chain, a batch per transaction.
+
+        Returns how many were chained. A batch that lost the race for the chain's head wrote
+        nothing and is tried again, up to ``_APPEND_ATTEMPTS`` times in a row.
+
+        Raises:
+            ConcurrencyConflictError: every attempt at one batch lost its race.
+        """
+        chained = lost = 0
+        while True:
+            try:
+                batch = await self.trail.chain_pending(CHAIN_BATCH)
+            except ConcurrencyConflictError:
+                lost += 1
+                if lost >= _APPEND_ATTEMPTS:
+                    raise
+                continue
+            chained, lost = chained + batch, 0
+            if batch < CHAIN_BATCH:
+                return chained
+
+    async def chain_after_commit(self) -> None:
+        """Chain one batch of pending records, for a command that just committed its own.
+
+        Never raises: the command's work is done and its record committed with it, so a
+        failure here must not turn its answer into an error (a client would retry work that
+        is done). Whatever is left is chained by the worker's next :meth:`chain`, which does
+        report failures.
+        """
+        try:
+            await self.trail.chain_pending(CHAIN_BATCH)
+        except Exception:  # the worker chains it and reports (see above)
+            return
 
     async def page(self, *, offset: int = 0, limit: int = 50) -> Sequence[AuditEntry]:
         """Entries oldest first (``limit`` at most 200)."""

@@ -172,7 +172,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     store = providers.Singleton(InMemoryStore)
     clock = providers.Singleton(SandboxClock)
     rail = providers.Singleton(InMemoryPaymentRail, clock)
-    audit = providers.Singleton(InMemoryAuditTrail)
+    audit = providers.Singleton(InMemoryAuditTrail, store)
     ids = providers.Singleton(UuidIdGenerator)
     hasher = providers.Singleton(Argon2PasswordHasher)
     kyc = providers.Singleton(SandboxKycProvider)

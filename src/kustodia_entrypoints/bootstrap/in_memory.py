@@ -152,7 +152,7 @@ def build_in_memory(
     store = InMemoryStore()
     clock = clock or FixedClock()
     rail = InMemoryPaymentRail()
-    audit = InMemoryAuditTrail()
+    audit = InMemoryAuditTrail(store)
     ports = in_memory_ports(
         store, clock=clock, rail=rail, audit=audit, policy=policy, risk=risk, assessor=assessor
     )

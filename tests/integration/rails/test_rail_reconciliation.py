@@ -128,11 +128,12 @@ def _record(notice: dict[str, object]) -> RecordDeposit:
 async def platform(provider: FakeRailProvider, api: RailApiClient) -> Platform:
     clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     provider.clock = clock.now  # the provider stamps its records on the platform's business day
+    store = InMemoryStore()
     sandbox = in_memory_ports(
-        InMemoryStore(),
+        store,
         clock=clock,
         rail=InMemoryPaymentRail(),
-        audit=InMemoryAuditTrail(),
+        audit=InMemoryAuditTrail(store),
         risk=AllowAllRiskScreen(),  # this story is about the rail, not about fraud
     )
     ports = attrs.evolve(sandbox, rail=HttpSpeiRail(api))

@@ -46,6 +46,7 @@ from kustodia_adapters.sql.tables.platform import (
     webhook_receipts,
 )
 from kustodia_adapters.sql.tables.records import (
+    audit_pending,
     events,
     notifications,
     outbox_messages,
@@ -58,6 +59,7 @@ __all__ = [
     "USER_SEARCH_INDEXES",
     "audit_chain_lock",
     "audit_entries",
+    "audit_pending",
     "blobs",
     "disputes",
     "escrow_deposits",

@@ -1,4 +1,7 @@
-"""Tables of records written beside the aggregates: events, outbox, notifications, suspense."""
+"""Tables of records written beside the aggregates: events, outbox, notifications, suspense.
+
+Also the audit records a unit of work queued, waiting to be chained.
+"""
 
 from __future__ import annotations
 
@@ -103,4 +106,18 @@ unmatched_deposits = Table(
         postgresql_where=text("NOT resolved"),
         sqlite_where=text("NOT resolved"),
     ),
+)
+
+audit_pending = Table(
+    "audit_pending",
+    metadata,
+    # Written in the unit of work whose change the record describes; chaining a record moves
+    # it to ``audit_entries`` and deletes it here in one transaction. ``id`` is the queue order.
+    Column("id", SURROGATE_KEY, primary_key=True, autoincrement=True),
+    Column("actor_id", Text),
+    Column("action", Text, nullable=False),
+    Column("subject_type", Text, nullable=False),
+    Column("subject_id", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("details", DOCUMENT, nullable=False),
 )
