@@ -1,7 +1,11 @@
-"""Users' commands, each recorded in the audit trail once it took effect.
+"""Users' commands, each followed by chaining the audit record it committed.
 
-The edges (HTTP, CLI) run these rather than the bare handlers, so every state change a user
-makes is in the hash-chained trail with its actor; the handlers stay unaware of auditing.
+Every handler here adds its audit record to its own unit of work (see
+:mod:`kustodia_domain.services.audit_records`), so the record is committed with the change, or
+not at all. Once the command returned, its record is moved onto the hash-chained trail at once,
+so staff see it right away; when that fails the command's answer does not change (the work is
+done, and a 5xx would invite a retry that does it again): the record waits in the queue and
+the worker chains it (:meth:`AuditLog.chain`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from kustodia_domain.audit.chain import AuditValue
 from kustodia_domain.disputes.model import Dispute, Evidence, Message
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.identity.model import User
@@ -39,110 +42,22 @@ C = TypeVar("C")
 R = TypeVar("R")
 
 
-@attrs.frozen(kw_only=True)
-class Entry:
-    """What to record about one command: actor, action, subject and details."""
-
-    actor_id: str | None
-    action: str
-    subject_type: str
-    subject_id: str
-    details: dict[str, AuditValue] = attrs.field(factory=dict)
-
-
 @attrs.frozen
 class Audited(Generic[C, R]):
-    """Runs a command, then records what ``describe`` says about it (only if it succeeded)."""
+    """Runs a command that records its own audit entry, then chains what is pending."""
 
     run: Callable[[C], Awaitable[R]]
     audit: AuditLog
-    describe: Callable[[C, R], Entry]
 
     async def execute(self, cmd: C) -> R:
         result = await self.run(cmd)
-        entry = self.describe(cmd, result)
-        await self.audit.record(
-            actor_id=entry.actor_id,
-            action=entry.action,
-            subject_type=entry.subject_type,
-            subject_id=entry.subject_id,
-            details=entry.details,
-        )
+        await self.audit.chain_after_commit()
         return result
-
-
-def _escrow(action: str) -> Callable[[EscrowCommand, Escrow], Entry]:
-    def describe(cmd: EscrowCommand, escrow: Escrow) -> Entry:
-        return Entry(
-            actor_id=cmd.actor_id,
-            action=action,
-            subject_type="escrow",
-            subject_id=escrow.id,
-            details={"status": escrow.state.value},
-        )
-
-    return describe
-
-
-def _signed_up(cmd: SignUp, user: User) -> Entry:
-    return Entry(
-        actor_id=user.id, action="user.registered", subject_type="user", subject_id=user.id
-    )
-
-
-def _payout_account(cmd: SetPayoutAccount, user: User) -> Entry:
-    # The CLABE itself stays out of the trail; who changed it and when is what matters.
-    return Entry(
-        actor_id=cmd.user_id,
-        action="user.payout_account_changed",
-        subject_type="user",
-        subject_id=user.id,
-    )
-
-
-def _opened(cmd: OpenEscrow, escrow: Escrow) -> Entry:
-    return Entry(
-        actor_id=cmd.creator_id,
-        action="escrow.opened",
-        subject_type="escrow",
-        subject_id=escrow.id,
-        details={"status": escrow.state.value, "amount": escrow.terms.amount.amount_minor},
-    )
-
-
-def _disputed(cmd: OpenDispute, dispute: Dispute) -> Entry:
-    return Entry(
-        actor_id=cmd.actor_id,
-        action="dispute.opened",
-        subject_type="dispute",
-        subject_id=dispute.id,
-        details={"escrow_id": dispute.escrow_id},
-    )
-
-
-def _message(cmd: PostDisputeMessage, message: Message) -> Entry:
-    return Entry(
-        actor_id=cmd.actor_id,
-        action="dispute.message_posted",
-        subject_type="dispute",
-        subject_id=cmd.dispute_id,
-        details={"message_id": message.id},
-    )
-
-
-def _evidence(cmd: AddEvidence, evidence: Evidence) -> Entry:
-    return Entry(
-        actor_id=cmd.actor_id,
-        action="dispute.evidence_added",
-        subject_type="dispute",
-        subject_id=cmd.dispute_id,
-        details={"evidence_id": evidence.id, "sha256": evidence.sha256},
-    )
 
 
 @attrs.frozen(kw_only=True)
 class PartyCommands:
-    """The commands users run, audited."""
+    """The commands users run, each audited in its own unit of work."""
 
     sign_up: Audited[SignUp, User]
     set_payout_account: Audited[SetPayoutAccount, User]
@@ -157,7 +72,7 @@ class PartyCommands:
 
 @attrs.frozen(kw_only=True)
 class PartyHandlers:
-    """The bare handlers :func:`audited_party_commands` wraps."""
+    """The handlers :func:`audited_party_commands` wraps."""
 
     auth: AuthUseCases
     set_payout_account: SetPayoutAccountHandler
@@ -171,17 +86,15 @@ class PartyHandlers:
 
 
 def audited_party_commands(h: PartyHandlers, audit: AuditLog) -> PartyCommands:
-    """Wrap each of the users' handlers so that it records its effect in ``audit``."""
+    """Wrap each of the users' handlers so that its committed audit record is chained."""
     return PartyCommands(
-        sign_up=Audited(h.auth.sign_up, audit, _signed_up),
-        set_payout_account=Audited(h.set_payout_account.execute, audit, _payout_account),
-        open_escrow=Audited(h.open_escrow.execute, audit, _opened),
-        accept_escrow=Audited(h.accept_escrow.execute, audit, _escrow("escrow.accepted")),
-        cancel_escrow=Audited(h.cancel_escrow.execute, audit, _escrow("escrow.cancelled")),
-        approve_release=Audited(
-            h.approve_release.execute, audit, _escrow("escrow.release_approved")
-        ),
-        open_dispute=Audited(h.open_dispute.execute, audit, _disputed),
-        post_dispute_message=Audited(h.post_dispute_message.execute, audit, _message),
-        add_evidence=Audited(h.add_evidence.execute, audit, _evidence),
+        sign_up=Audited(h.auth.sign_up, audit),
+        set_payout_account=Audited(h.set_payout_account.execute, audit),
+        open_escrow=Audited(h.open_escrow.execute, audit),
+        accept_escrow=Audited(h.accept_escrow.execute, audit),
+        cancel_escrow=Audited(h.cancel_escrow.execute, audit),
+        approve_release=Audited(h.approve_release.execute, audit),
+        open_dispute=Audited(h.open_dispute.execute, audit),
+        post_dispute_message=Audited(h.post_dispute_message.execute, audit),
+        add_evidence=Audited(h.add_evidence.execute, audit),
     )

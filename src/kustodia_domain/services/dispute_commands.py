@@ -14,6 +14,11 @@ from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.outbox import OutboxMessage
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.access import visible_dispute, visible_escrow
+from kustodia_domain.services.audit_records import (
+    dispute_message_posted,
+    dispute_opened,
+    evidence_added,
+)
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.persistence import (
     ASSESSMENT_TOPIC,
@@ -87,6 +92,7 @@ class OpenDisputeHandler:
                     created_at=now,
                 )
             )
+            await uow.audit.add(dispute_opened(cmd.actor_id, dispute, now))
             await uow.commit()
         return dispute
 
@@ -125,6 +131,7 @@ class PostDisputeMessageHandler:
                 at=self.clock.now(),
             )
             await persist_dispute(uow, dispute, self.ids)
+            await uow.audit.add(dispute_message_posted(cmd.actor_id, dispute, message))
             await uow.commit()
         return message
 
@@ -207,5 +214,6 @@ class AddEvidenceHandler:
             apply(escrow, screening, "dispute.evidence_uploaded", now)
             await persist_dispute(uow, dispute, self.ids)
             await persist_escrow(uow, escrow, self.ids)
+            await uow.audit.add(evidence_added(cmd.actor_id, dispute, evidence))
             await uow.commit()
         return evidence

@@ -10,6 +10,7 @@ from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.access import visible_escrow
+from kustodia_domain.services.audit_records import escrow_changed
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.directory import payout_directory, require_payout_accounts
 from kustodia_domain.services.persistence import persist_escrow
@@ -51,8 +52,10 @@ class AcceptEscrowHandler:
             await require_payout_accounts(
                 uow.users, [escrow.payee_id, *(c.broker_id for c in escrow.terms.commissions)]
             )
-            escrow.accept(cmd.actor_id, self.clock.now(), self.policy.funding_window)
+            now = self.clock.now()
+            escrow.accept(cmd.actor_id, now, self.policy.funding_window)
             await persist_escrow(uow, escrow, self.ids)
+            await uow.audit.add(escrow_changed("escrow.accepted", cmd.actor_id, escrow, now))
             await uow.commit()
         return escrow
 
@@ -71,8 +74,10 @@ class CancelEscrowHandler:
     async def execute(self, cmd: EscrowCommand) -> Escrow:
         async with self.uow() as uow:
             escrow = await visible_escrow(uow, cmd.escrow_id, cmd.actor_id)
-            escrow.cancel(cmd.actor_id, self.clock.now())
+            now = self.clock.now()
+            escrow.cancel(cmd.actor_id, now)
             await persist_escrow(uow, escrow, self.ids)
+            await uow.audit.add(escrow_changed("escrow.cancelled", cmd.actor_id, escrow, now))
             await uow.commit()
         return escrow
 
@@ -114,5 +119,7 @@ class ApproveReleaseHandler:
             if not apply(escrow, screening, "release", now):
                 escrow.approve_release(cmd.actor_id, now, directory, cmd.milestone)
             await persist_escrow(uow, escrow, self.ids)
+            approved = escrow_changed("escrow.release_approved", cmd.actor_id, escrow, now)
+            await uow.audit.add(approved)
             await uow.commit()
         return escrow

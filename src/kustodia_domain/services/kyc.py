@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import attrs
 
-from kustodia_domain.audit.chain import AuditValue
+from kustodia_domain.audit.chain import AuditRecord, AuditValue
 from kustodia_domain.identity.model import KycLevel, User
 from kustodia_domain.ports.clock import Clock
 from kustodia_domain.ports.kyc import (
@@ -73,15 +73,19 @@ async def change_kyc_level(
         user = await work.users.get(user_id)
         user.set_kyc_level(level)
         await work.users.save(user)
+        await work.audit.add(
+            AuditRecord(
+                actor_id=actor_id,
+                action="user.kyc_level_changed",
+                subject_type="user",
+                subject_id=user_id,
+                at=now,
+                details={"from": previous.value, "to": level.value, **(details or {})},
+            )
+        )
         await work.commit()
+    await audit.chain_after_commit()
     await profiles.kyc_verified(user, now)
-    await audit.record(
-        actor_id=actor_id,
-        action="user.kyc_level_changed",
-        subject_type="user",
-        subject_id=user_id,
-        details={"from": previous.value, "to": level.value, **(details or {})},
-    )
     return user
 
 

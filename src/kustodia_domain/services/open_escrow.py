@@ -16,6 +16,7 @@ from kustodia_domain.escrow.terms import (
 )
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.audit_records import escrow_opened
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.directory import require_payout_accounts
 from kustodia_domain.services.persistence import persist_escrow
@@ -116,5 +117,6 @@ class OpenEscrowHandler:
             )
             apply(escrow, screening, "escrow.create", now)
             await persist_escrow(uow, escrow, self.ids, new=True)
+            await uow.audit.add(escrow_opened(cmd.creator_id, escrow, now))
             await uow.commit()
         return escrow

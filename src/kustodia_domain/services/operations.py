@@ -10,6 +10,7 @@ from datetime import datetime
 
 import attrs
 
+from kustodia_domain.audit.chain import AuditRecord
 from kustodia_domain.escrow.states import EscrowState
 from kustodia_domain.ports.back_office import BackOfficeReads
 from kustodia_domain.ports.outbox import DeadLetter
@@ -33,6 +34,10 @@ class WorkerPass:
     payouts_sent: int
     emails_sent: int = 0
     disputes_assessed: int = 0
+    audit_chained: int = 0
+    """Audit records committed by commands and moved onto the chain by this pass."""
+    audit_failure: Exception | None = None
+    """Why chaining the pending audit records failed (they wait for the next pass)."""
 
 
 @attrs.frozen
@@ -77,19 +82,24 @@ class Operations:
         """
         async with self.uow() as uow:
             await uow.outbox.retry_dead(key)
+            await uow.audit.add(
+                AuditRecord(
+                    actor_id=admin_id,
+                    action="outbox.retry",
+                    subject_type="outbox_message",
+                    subject_id=key,
+                    at=self.audit.clock.now(),
+                )
+            )
             await uow.commit()
-        await self.audit.record(
-            actor_id=admin_id,
-            action="outbox.retry",
-            subject_type="outbox_message",
-            subject_id=key,
-            details={},
-        )
+        await self.audit.chain_after_commit()
 
     async def worker_pass(self, now: datetime, worker_id: str = DEFAULT_WORKER) -> WorkerPass:
         """Run the jobs due at ``now``, then the outbox's consumers as ``worker_id``.
 
-        Audited when it changed things.
+        Audited when it changed things. Last, the audit records committed since the last pass
+        and not chained yet (their command's own chaining failed) are chained; a failure there
+        is reported in the result rather than raised, as the pass's other work is done.
         """
         report = await self.run_due_jobs.execute(now)
         sent = await self.dispatch_payouts.execute(worker_id=worker_id)
@@ -111,6 +121,16 @@ class Operations:
                     "payouts_sent": sent,
                 },
             )
+        chained, failure = 0, None
+        try:
+            chained = await self.audit.chain()
+        except Exception as error:  # reported to the worker, which logs it with its traceback
+            failure = error
         return WorkerPass(
-            jobs=report, payouts_sent=sent, emails_sent=emails, disputes_assessed=assessed
+            jobs=report,
+            payouts_sent=sent,
+            emails_sent=emails,
+            disputes_assessed=assessed,
+            audit_chained=chained,
+            audit_failure=failure,
         )

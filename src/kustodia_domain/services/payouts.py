@@ -14,6 +14,7 @@ from kustodia_domain.escrow.payouts import Payout, PayoutStatus
 from kustodia_domain.fraud.screening import FactValue
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.audit_records import payout_noticed
 from kustodia_domain.services.dispatch_payouts import REFUND_LEGS
 from kustodia_domain.services.persistence import persist_escrow
 from kustodia_domain.services.risk_gate import RiskGate, apply, escrow_facts
@@ -63,7 +64,10 @@ class ConfirmPayoutHandler:
     async def execute(self, cmd: PayoutNotice) -> Escrow:
         async with self.uow() as uow:
             escrow = await _escrow_of(uow, cmd.payout_id)
-            escrow.confirm_payout(cmd.payout_id, self.clock.now())
+            now = self.clock.now()
+            escrow.confirm_payout(cmd.payout_id, now)
+            if escrow.pending_events:  # a repeated confirmation changes nothing, audits nothing
+                await uow.audit.add(payout_noticed("payout.confirmed", cmd.payout_id, escrow, now))
             await persist_escrow(uow, escrow, self.ids)
             await uow.commit()
         return escrow
@@ -104,6 +108,8 @@ class ReturnPayoutHandler:
                     event_id=f"rke-{payout.id}-returned",
                 )
                 apply(escrow, screening, "payout.returned", now)
+            if escrow.pending_events:  # a repeated return changes nothing, audits nothing
+                await uow.audit.add(payout_noticed("payout.returned", cmd.payout_id, escrow, now))
             await persist_escrow(uow, escrow, self.ids)
             await uow.commit()
         return escrow

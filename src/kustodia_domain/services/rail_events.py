@@ -86,11 +86,13 @@ class RailEvents:
 
         - a deposit is keyed by its tracking key: ``RecordDepositHandler`` answers ``DUPLICATE``
           for a key already on the escrow or in suspense, and the ledger refuses a second
-          ``deposit:<tracking key>`` transaction; a duplicate is not audited (:meth:`deposit`);
-        - ``confirm_payout`` and ``return_payout`` leave a payout already in that state alone,
-          and a return is screened once per payout attempt (event ``rke-<payout>-returned``).
+          ``deposit:<tracking key>`` transaction; a duplicate is not audited;
+        - ``confirm_payout`` and ``return_payout`` leave a payout already in that state alone
+          and audit nothing then, and a return is screened once per payout attempt (event
+          ``rke-<payout>-returned``).
 
-        The one repetition is a second audit entry for a re-applied payout notice.
+        Each effect's audit record is committed with it, so a retry after a failure that came
+        after the commit neither applies nor audits it again.
         """
         now = self.clock.now()
         # The event first: it is what stops a re-signed redelivery from being applied again.
@@ -98,35 +100,23 @@ class RailEvents:
         await self.receipts.first_seen(_signature_key(signature), now)
 
     async def deposit(self, cmd: RecordDeposit, *, source: str) -> DepositOutcome:
-        """Record a deposit. Raises ValidationError (nothing recorded)."""
-        outcome = await self.record_deposit.execute(cmd)
-        if outcome is not DepositOutcome.DUPLICATE:
-            await self.audit.record(
-                actor_id=None,
-                action=f"deposit.{outcome.value}",
-                subject_type="deposit",
-                subject_id=cmd.tracking_key,
-                details={"reference": cmd.reference, "amount": cmd.amount_minor, "via": source},
-            )
+        """Record a deposit reported through ``source``.
+
+        Raises:
+            ValidationError: nothing is recorded.
+        """
+        outcome = await self.record_deposit.execute(attrs.evolve(cmd, via=source))
+        await self.audit.chain_after_commit()
         return outcome
 
     async def payout_confirmed(self, payout_id: str) -> Escrow:
         """Raises NotFoundError, PayoutStateError."""
         escrow = await self.confirm_payout.execute(PayoutNotice(payout_id=payout_id))
-        await self._payout("payout.confirmed", payout_id, escrow)
+        await self.audit.chain_after_commit()
         return escrow
 
     async def payout_returned(self, payout_id: str) -> Escrow:
         """Raises NotFoundError, PayoutStateError."""
         escrow = await self.return_payout.execute(PayoutNotice(payout_id=payout_id))
-        await self._payout("payout.returned", payout_id, escrow)
+        await self.audit.chain_after_commit()
         return escrow
-
-    async def _payout(self, action: str, payout_id: str, escrow: Escrow) -> None:
-        await self.audit.record(
-            actor_id=None,
-            action=action,
-            subject_type="payout",
-            subject_id=payout_id,
-            details={"escrow_id": escrow.id, "escrow_status": escrow.state.value},
-        )

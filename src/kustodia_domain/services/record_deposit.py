@@ -8,6 +8,7 @@ from enum import StrEnum
 
 import attrs
 
+from kustodia_domain.audit.chain import AuditRecord
 from kustodia_domain.escrow.deposits import IncomingDeposit
 from kustodia_domain.escrow.postings import deposit_key
 from kustodia_domain.ledger.accounts import Account
@@ -38,7 +39,7 @@ class DepositOutcome(StrEnum):
 
 @attrs.frozen(kw_only=True)
 class RecordDeposit:
-    """A deposit as the rail reports it."""
+    """A deposit as the rail reports it; ``via`` names the channel, for the audit trail."""
 
     tracking_key: str
     clabe: str
@@ -48,6 +49,7 @@ class RecordDeposit:
     source_clabe: str
     sender_name: str
     received_at: datetime
+    via: str = "rail"
 
 
 def deposit_event_id(tracking_key: str) -> str:
@@ -68,7 +70,8 @@ class RecordDepositHandler:
     (:func:`deposit_event_id`); a match accumulates
     toward the amount due and funds the escrow when covered, refunding any excess to its source;
     a deposit to an escrow that cannot take it is returned whole; a deposit that matches nothing
-    (or that the risk screen blocks) is held in suspense and queued for reconciliation.
+    (or that the risk screen blocks) is held in suspense and queued for reconciliation. An
+    applied or suspended deposit is audited in the same unit of work; a duplicate is not.
 
     Raises:
         ValidationError: malformed amount or CLABE (nothing is recorded).
@@ -125,6 +128,7 @@ class RecordDepositHandler:
             apply(escrow, screening, "escrow.fund", now)
             try:
                 await persist_escrow(uow, escrow, self.ids)
+                await uow.audit.add(_audit(cmd, DepositOutcome.APPLIED, deposit, now))
                 await uow.commit()
             except IdempotencyConflictError:
                 # The ledger already booked this tracking key elsewhere (another escrow or
@@ -162,7 +166,22 @@ class RecordDepositHandler:
         try:
             if transaction is not None:
                 await uow.ledger.post(transaction)
+            await uow.audit.add(_audit(cmd, DepositOutcome.UNMATCHED, deposit, self.clock.now()))
             await uow.commit()
         except IdempotencyConflictError:
             return DepositOutcome.DUPLICATE  # booked on an escrow already: same transfer
         return DepositOutcome.UNMATCHED
+
+
+def _audit(
+    cmd: RecordDeposit, outcome: DepositOutcome, deposit: IncomingDeposit, at: datetime
+) -> AuditRecord:
+    """The audit record of a deposit applied or held in suspense (``actor_id``: the system)."""
+    return AuditRecord(
+        actor_id=None,
+        action=f"deposit.{outcome.value}",
+        subject_type="deposit",
+        subject_id=cmd.tracking_key,
+        at=at,
+        details={"reference": cmd.reference, "amount": deposit.amount.amount_minor, "via": cmd.via},
+    )

@@ -11,6 +11,7 @@ from kustodia_domain.identity.model import PayoutAccount, Role, User
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.payment_rail import PaymentRail
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.services.audit_records import payout_account_changed, user_registered
 from kustodia_domain.services.risk_gate import RiskGate
 from kustodia_domain.services.risk_profiles import ProfileKeeper
 from kustodia_domain.shared.clabe import Clabe
@@ -86,6 +87,7 @@ class RegisterUserHandler:
         )
         async with self.uow() as uow:
             await uow.users.add(user)
+            await uow.audit.add(user_registered(user, now))
             await uow.commit()
         await self.profiles.registered(user)
         return user
@@ -132,6 +134,7 @@ class SetPayoutAccountHandler:
             changed = account != user.payout_account
             user.set_payout_account(account, now)
             await uow.users.save(user)
+            await uow.audit.add(payout_account_changed(user, now))
             await uow.commit()
         if changed:
             await self.profiles.payout_account_changed(user, now)

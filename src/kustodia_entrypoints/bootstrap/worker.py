@@ -50,6 +50,8 @@ async def one_pass(container: Application, worker_id: str | None = None) -> Work
     done = await worker_operations(use_cases).worker_pass(container.adapters.clock().now(), worker)
     for escrow_id, error in done.jobs.failures:
         log.error("due job failed", worker_id=worker, escrow_id=escrow_id, exc_info=error)
+    if done.audit_failure is not None:
+        log.error("audit chaining failed", worker_id=worker, exc_info=done.audit_failure)
     log.info(
         "worker pass",
         worker_id=worker,
@@ -61,6 +63,7 @@ async def one_pass(container: Application, worker_id: str | None = None) -> Work
         payouts_sent=done.payouts_sent,
         emails_sent=done.emails_sent,
         disputes_assessed=done.disputes_assessed,
+        audit_chained=done.audit_chained,
     )
     return done
 

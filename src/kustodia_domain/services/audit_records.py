@@ -1,0 +1,105 @@
+"""The audit records users' commands write in their own unit of work.
+
+Each handler adds its record to ``uow.audit`` before it commits, so the record is committed
+with the change it describes, or not at all (see :mod:`kustodia_domain.ports.audit`). These
+functions say what each record holds; the handlers say when.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kustodia_domain.audit.chain import AuditRecord
+from kustodia_domain.disputes.model import Dispute, Evidence, Message
+from kustodia_domain.escrow.model import Escrow
+from kustodia_domain.identity.model import User
+
+
+def escrow_changed(action: str, actor_id: str, escrow: Escrow, at: datetime) -> AuditRecord:
+    """A party's command on an escrow, with the state it left the escrow in."""
+    return AuditRecord(
+        actor_id=actor_id,
+        action=action,
+        subject_type="escrow",
+        subject_id=escrow.id,
+        at=at,
+        details={"status": escrow.state.value},
+    )
+
+
+def escrow_opened(actor_id: str, escrow: Escrow, at: datetime) -> AuditRecord:
+    """An escrow opened by ``actor_id``, with its amount (minor units)."""
+    return AuditRecord(
+        actor_id=actor_id,
+        action="escrow.opened",
+        subject_type="escrow",
+        subject_id=escrow.id,
+        at=at,
+        details={"status": escrow.state.value, "amount": escrow.terms.amount.amount_minor},
+    )
+
+
+def payout_noticed(action: str, payout_id: str, escrow: Escrow, at: datetime) -> AuditRecord:
+    """The rail's notice about a payout changed it (``payout.confirmed``, ``payout.returned``)."""
+    return AuditRecord(
+        actor_id=None,
+        action=action,
+        subject_type="payout",
+        subject_id=payout_id,
+        at=at,
+        details={"escrow_id": escrow.id, "escrow_status": escrow.state.value},
+    )
+
+
+def user_registered(user: User, at: datetime) -> AuditRecord:
+    """A new user; the actor is the user."""
+    return AuditRecord(
+        actor_id=user.id, action="user.registered", subject_type="user", subject_id=user.id, at=at
+    )
+
+
+def payout_account_changed(user: User, at: datetime) -> AuditRecord:
+    """The user set a payout account. The CLABE stays out of the trail: who and when matter."""
+    return AuditRecord(
+        actor_id=user.id,
+        action="user.payout_account_changed",
+        subject_type="user",
+        subject_id=user.id,
+        at=at,
+    )
+
+
+def dispute_opened(actor_id: str, dispute: Dispute, at: datetime) -> AuditRecord:
+    """A dispute opened on its escrow."""
+    return AuditRecord(
+        actor_id=actor_id,
+        action="dispute.opened",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        at=at,
+        details={"escrow_id": dispute.escrow_id},
+    )
+
+
+def dispute_message_posted(actor_id: str, dispute: Dispute, message: Message) -> AuditRecord:
+    """A message in a dispute (its text stays out of the trail), at the time it was posted."""
+    return AuditRecord(
+        actor_id=actor_id,
+        action="dispute.message_posted",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        at=message.posted_at,
+        details={"message_id": message.id},
+    )
+
+
+def evidence_added(actor_id: str, dispute: Dispute, evidence: Evidence) -> AuditRecord:
+    """Evidence added to a dispute, with the hash that pins its bytes."""
+    return AuditRecord(
+        actor_id=actor_id,
+        action="dispute.evidence_added",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        at=evidence.uploaded_at,
+        details={"evidence_id": evidence.id, "sha256": evidence.sha256},
+    )
