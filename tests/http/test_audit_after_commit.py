@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kustodia_domain.audit.chain import AuditEntry, AuditRecord
-from tests.http.harness import Person, World
+from tests.http.harness import Person, World, allow_all
 
 
 def terms(payee: Person) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def test_a_retry_after_the_trail_failed_replays_the_answer_and_opens_no_second_e
     assert world.ok("GET", "/v1/admin/audit/verify", admin)["ok"] is True
 
 
-def test_every_party_command_is_in_the_trail_once_with_its_actor(
+def test_party_commands_are_in_the_trail_once_with_their_actor(
     world: World, payer: Person, payee: Person, admin: Person
 ) -> None:
     escrow = world.funded(payer, payee)
@@ -77,3 +77,21 @@ def test_every_party_command_is_in_the_trail_once_with_its_actor(
         ("user.registered", payee.id),
         ("user.payout_account_changed", payee.id),
     ]
+
+
+@allow_all  # a deposit from a CLABE the payer never registered is held (ESC-SPEI-04)
+def test_a_worker_pass_whose_trail_failed_still_answers_what_it_released(
+    world: World, payer: Person, payee: Person, admin: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    escrow = world.funded(payer, payee, custody_days=1)
+    trail_unreachable(world, monkeypatch)
+
+    assert world.advance(payer, 2 * 86_400)["released"] == 1
+    assert world.get(payer, escrow["id"])["status"] == "completed"  # paid out, confirmed
+
+    monkeypatch.undo()
+    world.advance(payer, 1)
+    entries = world.ok("GET", "/v1/admin/audit?limit=100", admin)["items"]
+    passes = [e["details"] for e in entries if e["action"] == "worker.pass"]
+    assert [d["released"] for d in passes] == [1]
+    assert world.ok("GET", "/v1/admin/audit/verify", admin)["ok"] is True

@@ -38,10 +38,12 @@ class AuditTrail(Protocol):
     async def chain_pending(self, limit: int) -> int:
         """Move up to ``limit`` committed pending records onto the chain; returns how many.
 
-        Oldest first (in the order their units queued them, units in commit order on SQLite
-        and in the order their rows were written on PostgreSQL). Atomic: each record taken
-        is chained and leaves the queue in the same transaction, so concurrent callers never
-        chain a record twice and a failure chains none of the batch.
+        In queue order among the records committed when the batch is read. A record's place
+        is given when its row is written (on PostgreSQL before its unit commits), so a record
+        whose unit committed late may follow records queued after it; each carries its own
+        time. Atomic: each record taken is chained and leaves the queue in the same
+        transaction, so concurrent callers never chain a record twice and a failure chains
+        none of the batch.
         """
 
     @abstractmethod

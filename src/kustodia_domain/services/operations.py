@@ -74,6 +74,26 @@ class Operations:
         async with self.uow() as uow:
             return await uow.outbox.dead(limit)
 
+    async def _record_pass(self, now: datetime, report: JobReport, sent: int) -> None:
+        """Queue the pass's summary; it is chained with everything else queued."""
+        async with self.uow() as uow:
+            await uow.audit.add(
+                AuditRecord(
+                    actor_id=None,
+                    action="worker.pass",
+                    subject_type="scheduler",
+                    subject_id=now.isoformat(),
+                    at=now,
+                    details={
+                        "released": report.released,
+                        "expired": report.expired,
+                        "reminded": report.reminded,
+                        "payouts_sent": sent,
+                    },
+                )
+            )
+            await uow.commit()
+
     async def retry_dead_letter(self, admin_id: str, key: str) -> None:
         """Make a dead message pending again, due now; audited.
 
@@ -98,8 +118,9 @@ class Operations:
         """Run the jobs due at ``now``, then the outbox's consumers as ``worker_id``.
 
         Audited when it changed things. Last, the audit records committed since the last pass
-        and not chained yet (their command's own chaining failed) are chained; a failure there
-        is reported in the result rather than raised, as the pass's other work is done.
+        and not chained yet (their command's own chaining failed) are chained. A failure of
+        either is reported in the result rather than raised: the pass's work is done and
+        committed, and the records queued by its units wait for the next pass.
         """
         report = await self.run_due_jobs.execute(now)
         sent = await self.dispatch_payouts.execute(worker_id=worker_id)
@@ -108,21 +129,10 @@ class Operations:
             emails = (await self.deliver_emails.execute(worker_id=worker_id)).sent
         if self.assess_disputes is not None:
             assessed = (await self.assess_disputes.execute(worker_id=worker_id)).assessed
-        if report.released or report.expired or sent:
-            await self.audit.record(
-                actor_id=None,
-                action="worker.pass",
-                subject_type="scheduler",
-                subject_id=now.isoformat(),
-                details={
-                    "released": report.released,
-                    "expired": report.expired,
-                    "reminded": report.reminded,
-                    "payouts_sent": sent,
-                },
-            )
         chained, failure = 0, None
         try:
+            if report.released or report.expired or sent:
+                await self._record_pass(now, report, sent)
             chained = await self.audit.chain()
         except Exception as error:  # reported to the worker, which logs it with its traceback
             failure = error
