@@ -132,11 +132,7 @@ class World:
     # ------------------------------------------------------------ escrows
     def escrow(self, payer: Person, payee: Person, **terms: Any) -> dict[str, Any]:
         """A payment opened by ``payer`` (awaiting funds) unless ``terms`` say otherwise."""
-        body = {
-            "kind": "standard", "creator_role": "payer", "counterparty_email": payee.email,
-            "amount": 100_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
-            "description": "A used bicycle",
-        } | terms  # fmt: skip
+        body = payment_terms(payee) | terms
         creator = payer if body["creator_role"] == "payer" else payee
         if creator is payee:
             body["counterparty_email"] = payer.email
@@ -175,6 +171,15 @@ class World:
             content=raw,
             headers={"Kustodia-Signature": header, "Content-Type": "application/json"},
         )
+
+
+def payment_terms(payee: Person) -> dict[str, Any]:
+    """The body of a payment to ``payee`` that ``World.escrow`` opens unless told otherwise."""
+    return {
+        "kind": "standard", "creator_role": "payer", "counterparty_email": payee.email,
+        "amount": 100_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
+        "description": "A used bicycle",
+    }  # fmt: skip
 
 
 def http_config(mode: Mode = Mode.SANDBOX, **overrides: Any) -> HttpConfig:

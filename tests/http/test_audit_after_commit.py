@@ -7,20 +7,10 @@ Idempotency-Key, and the retry would open a second escrow). The worker chains th
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from kustodia_domain.audit.chain import AuditEntry, AuditRecord
-from tests.http.harness import Person, World, allow_all
-
-
-def terms(payee: Person) -> dict[str, Any]:
-    return {
-        "kind": "standard", "creator_role": "payer", "counterparty_email": payee.email,
-        "amount": 150_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
-        "description": "Laptop",
-    }  # fmt: skip
+from tests.http.harness import Person, World, allow_all, payment_terms
 
 
 def trail_unreachable(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,8 +32,8 @@ def test_a_retry_after_the_trail_failed_replays_the_answer_and_opens_no_second_e
     trail_unreachable(world, monkeypatch)
     headers = {"Idempotency-Key": "create-once"}
 
-    first = world.call("POST", "/v1/escrows", payer, terms(payee), headers=headers)
-    retry = world.call("POST", "/v1/escrows", payer, terms(payee), headers=headers)
+    first = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
+    retry = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
 
     assert first.status_code == 201
     assert (retry.status_code, retry.json()) == (201, first.json())

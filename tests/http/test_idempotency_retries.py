@@ -12,15 +12,7 @@ import pytest
 from kustodia_domain.services.audited import Audited
 from kustodia_domain.services.idempotency import CLAIM_LEASE
 from kustodia_domain.shared.errors import ConcurrencyConflictError
-from tests.http.harness import Person, World
-
-
-def terms(payee: Person) -> dict[str, Any]:
-    return {
-        "kind": "standard", "creator_role": "payer", "counterparty_email": payee.email,
-        "amount": 150_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
-        "description": "Laptop",
-    }  # fmt: skip
+from tests.http.harness import Person, World, payment_terms
 
 
 def test_a_lost_race_is_not_kept_for_the_key_and_the_retry_does_the_work(
@@ -37,9 +29,9 @@ def test_a_lost_race_is_not_kept_for_the_key_and_the_retry_does_the_work(
     monkeypatch.setattr(Audited, "execute", racing)
     headers = {"Idempotency-Key": "create-raced"}
 
-    lost = world.call("POST", "/v1/escrows", payer, terms(payee), headers=headers)
-    retry = world.call("POST", "/v1/escrows", payer, terms(payee), headers=headers)
-    replayed = world.call("POST", "/v1/escrows", payer, terms(payee), headers=headers)
+    lost = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
+    retry = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
+    replayed = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
 
     assert (lost.status_code, lost.json()["code"]) == (409, "concurrency.conflict")
     assert lost.headers["retry-after"] == "1"
@@ -53,18 +45,20 @@ def test_a_lost_race_is_not_kept_for_the_key_and_the_retry_does_the_work(
 def test_a_key_whose_request_died_is_taken_over_by_a_retry_once_its_lease_ended(
     world: World, payer: Person, payee: Person
 ) -> None:
-    raw = orjson.dumps(terms(payee))
+    raw = orjson.dumps(payment_terms(payee))
     fingerprint = hashlib.sha256(b"POST\n/v1/escrows\n" + raw).hexdigest()
     # The first request died between claiming its key and answering (a killed process).
     store = world.use_cases.platform.idempotency.store
     world.run(lambda: store.claim(f"{payer.id}:create-died", fingerprint, world.clock.now()))
     headers = {"Idempotency-Key": "create-died"}
 
-    meanwhile = world.call("POST", "/v1/escrows", payer, terms(payee), headers=headers)
+    meanwhile = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
     world.clock.advance(CLAIM_LEASE)
-    other = world.call("POST", "/v1/escrows", payer, terms(payee) | {"amount": 5}, headers=headers)
-    retry = world.call("POST", "/v1/escrows", payer, terms(payee), headers=headers)
-    replayed = world.call("POST", "/v1/escrows", payer, terms(payee), headers=headers)
+    other = world.call(
+        "POST", "/v1/escrows", payer, payment_terms(payee) | {"amount": 5}, headers=headers
+    )
+    retry = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
+    replayed = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
 
     assert (meanwhile.status_code, meanwhile.json()["code"]) == (409, "idempotency.in_progress")
     assert (other.status_code, other.json()["code"]) == (409, "idempotency.conflict")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -10,6 +11,8 @@ from kustodia_domain.audit.chain import AuditEntry, AuditRecord, AuditValue, Cha
 from kustodia_domain.ports.audit import AuditTrail
 from kustodia_domain.ports.clock import Clock
 from kustodia_domain.shared.errors import ConcurrencyConflictError
+
+T = TypeVar("T")
 
 _VERIFY_PAGE = 500
 _APPEND_ATTEMPTS = 3
@@ -51,7 +54,26 @@ class AuditLog:
         Raises:
             ConcurrencyConflictError: every attempt lost its race.
         """
-        record = AuditRecord(
+        record = self.stamped(
+            actor_id=actor_id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details=details,
+        )
+        return await _despite_lost_races(lambda: self.trail.append(record))
+
+    def stamped(
+        self,
+        *,
+        actor_id: str | None,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        details: Mapping[str, AuditValue] | None = None,
+    ) -> AuditRecord:
+        """A record of the action, stamped with the clock's time (for ``uow.audit.add``)."""
+        return AuditRecord(
             actor_id=actor_id,
             action=action,
             subject_type=subject_type,
@@ -59,12 +81,6 @@ class AuditLog:
             at=self.clock.now(),
             details=dict(details or {}),
         )
-        for _ in range(_APPEND_ATTEMPTS - 1):
-            try:
-                return await self.trail.append(record)
-            except ConcurrencyConflictError:
-                continue
-        return await self.trail.append(record)
 
     async def chain(self) -> int:
         """Move every committed pending record onto the chain, a batch per transaction.
@@ -75,16 +91,10 @@ class AuditLog:
         Raises:
             ConcurrencyConflictError: every attempt at one batch lost its race.
         """
-        chained = lost = 0
+        chained = 0
         while True:
-            try:
-                batch = await self.trail.chain_pending(CHAIN_BATCH)
-            except ConcurrencyConflictError:
-                lost += 1
-                if lost >= _APPEND_ATTEMPTS:
-                    raise
-                continue
-            chained, lost = chained + batch, 0
+            batch = await _despite_lost_races(lambda: self.trail.chain_pending(CHAIN_BATCH))
+            chained += batch
             if batch < CHAIN_BATCH:
                 return chained
 
@@ -111,3 +121,19 @@ class AuditLog:
         while batch := await self.trail.entries(offset=len(entries), limit=_VERIFY_PAGE):
             entries.extend(batch)
         return verify(entries)
+
+
+async def _despite_lost_races(write: Callable[[], Awaitable[T]]) -> T:
+    """``write()``, tried again while it loses the race for the chain's head.
+
+    A lost race wrote nothing, so trying again writes once.
+
+    Raises:
+        ConcurrencyConflictError: each of ``_APPEND_ATTEMPTS`` attempts lost its race.
+    """
+    for _ in range(_APPEND_ATTEMPTS - 1):
+        try:
+            return await write()
+        except ConcurrencyConflictError:
+            continue
+    return await write()

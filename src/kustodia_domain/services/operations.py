@@ -74,26 +74,6 @@ class Operations:
         async with self.uow() as uow:
             return await uow.outbox.dead(limit)
 
-    async def _record_pass(self, now: datetime, report: JobReport, sent: int) -> None:
-        """Queue the pass's summary; it is chained with everything else queued."""
-        async with self.uow() as uow:
-            await uow.audit.add(
-                AuditRecord(
-                    actor_id=None,
-                    action="worker.pass",
-                    subject_type="scheduler",
-                    subject_id=now.isoformat(),
-                    at=now,
-                    details={
-                        "released": report.released,
-                        "expired": report.expired,
-                        "reminded": report.reminded,
-                        "payouts_sent": sent,
-                    },
-                )
-            )
-            await uow.commit()
-
     async def retry_dead_letter(self, admin_id: str, key: str) -> None:
         """Make a dead message pending again, due now; audited.
 
@@ -103,12 +83,11 @@ class Operations:
         async with self.uow() as uow:
             await uow.outbox.retry_dead(key)
             await uow.audit.add(
-                AuditRecord(
+                self.audit.stamped(
                     actor_id=admin_id,
                     action="outbox.retry",
                     subject_type="outbox_message",
                     subject_id=key,
-                    at=self.audit.clock.now(),
                 )
             )
             await uow.commit()
@@ -144,3 +123,23 @@ class Operations:
             audit_chained=chained,
             audit_failure=failure,
         )
+
+    async def _record_pass(self, now: datetime, report: JobReport, sent: int) -> None:
+        """Queue the pass's summary; it is chained with everything else queued."""
+        async with self.uow() as uow:
+            await uow.audit.add(
+                AuditRecord(
+                    actor_id=None,
+                    action="worker.pass",
+                    subject_type="scheduler",
+                    subject_id=now.isoformat(),
+                    at=now,
+                    details={
+                        "released": report.released,
+                        "expired": report.expired,
+                        "reminded": report.reminded,
+                        "payouts_sent": sent,
+                    },
+                )
+            )
+            await uow.commit()
