@@ -1,13 +1,16 @@
 """Back-office actions (admins only), each recorded in the audit trail.
 
 They wrap the domain's handlers with the two things an admin action needs whatever the edge:
-the stored role is checked, and the action is written to the hash-chained trail once it took
-effect.
+the stored role is checked, and the action's audit record, which the handler committed with
+the change, is chained onto the hash-chained trail. Alert resolutions and KYC changes are
+audited by their own code (see :meth:`BackOfficeCommands.resolve_alert`,
+:func:`~kustodia_domain.services.kyc.change_kyc_level`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import attrs
 
@@ -34,6 +37,8 @@ from kustodia_domain.services.risk_gate import RiskGate
 from kustodia_domain.services.risk_profiles import ProfileKeeper
 from kustodia_domain.services.staff import ACTORS, require_role
 from kustodia_domain.shared.errors import NotFoundError
+
+_T = TypeVar("_T")
 
 
 @attrs.frozen(kw_only=True)
@@ -83,68 +88,28 @@ class BackOfficeCommands:
 
     async def hold(self, cmd: HoldEscrow) -> Escrow:
         await self._admin(cmd.admin_id)
-        escrow = await self.hold_escrow.execute(cmd)
-        await self._record(cmd.admin_id, "escrow.held", "escrow", escrow.id, {"reason": cmd.reason})
-        return escrow
+        return await self._chained(self.hold_escrow.execute(cmd))
 
     async def clear_hold(self, cmd: HoldEscrow) -> Escrow:
         await self._admin(cmd.admin_id)
-        escrow = await self.clear_hold_handler.execute(cmd)
-        await self._record(cmd.admin_id, "escrow.hold_cleared", "escrow", escrow.id, {})
-        return escrow
+        return await self._chained(self.clear_hold_handler.execute(cmd))
 
     async def assess(self, admin_id: str, dispute_id: str) -> Assessment:
         await self._admin(admin_id)
-        assessment = await self.disputes.assess.execute(AssessDispute(dispute_id=dispute_id))
-        await self._record(
-            admin_id,
-            "dispute.assessed",
-            "dispute",
-            dispute_id,
-            {"outcome": assessment.outcome.value, "model": assessment.model},
-        )
-        return assessment
+        cmd = AssessDispute(dispute_id=dispute_id, requested_by=admin_id)
+        return await self._chained(self.disputes.assess.execute(cmd))
 
     async def resolve(self, cmd: ResolveDispute) -> Dispute:
         await self._admin(cmd.admin_id)
-        dispute = await self.disputes.resolve.execute(cmd)
-        await self._record(
-            cmd.admin_id,
-            "dispute.resolution_proposed",
-            "dispute",
-            dispute.id,
-            {
-                "resolution": cmd.resolution.value,
-                "payee_amount": cmd.payee_amount_minor,
-                "status": dispute.status.value,
-                "reason": cmd.reason,
-            },
-        )
-        return dispute
+        return await self._chained(self.disputes.resolve.execute(cmd))
 
     async def approve_resolution(self, cmd: ApproveResolution) -> Dispute:
         await self._admin(cmd.admin_id)
-        dispute = await self.disputes.approve.execute(cmd)
-        await self._record(
-            cmd.admin_id,
-            "dispute.resolution_approved",
-            "dispute",
-            dispute.id,
-            {"status": dispute.status.value},
-        )
-        return dispute
+        return await self._chained(self.disputes.approve.execute(cmd))
 
     async def reissue_payout(self, admin_id: str, cmd: ReissuePayout) -> Escrow:
         await self._admin(admin_id)
-        escrow = await self.reissue.execute(cmd)
-        await self._record(
-            admin_id,
-            "payout.reissued",
-            "payout",
-            cmd.payout_id,
-            {"escrow_id": escrow.id, "new_destination": cmd.destination is not None},
-        )
-        return escrow
+        return await self._chained(self.reissue.execute(attrs.evolve(cmd, requested_by=admin_id)))
 
     async def resolve_alert(self, admin_id: str, alert_id: str, *, fraud: bool, note: str) -> Alert:
         """Clear an alert as a false positive, or confirm fraud.
@@ -165,6 +130,16 @@ class BackOfficeCommands:
             admin_id, "fraud.alert_resolved", "alert", alert_id, {"state": alert.state.value}
         )
         return alert
+
+    async def _chained(self, command: Awaitable[_T]) -> _T:
+        """Run a handler that commits its own audit record, then chain what is pending.
+
+        Chaining never raises (the worker's pass chains whatever is left), so a failure of the
+        trail after the commit does not turn done work into a 5xx.
+        """
+        result = await command
+        await self.audit.chain_after_commit()
+        return result
 
     async def _admin(self, admin_id: str) -> None:
         async with self.uow() as uow:

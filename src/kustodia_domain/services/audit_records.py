@@ -1,4 +1,4 @@
-"""The audit records users' commands write in their own unit of work.
+"""The audit records commands write in their own unit of work.
 
 Each handler adds its record to ``uow.audit`` before it commits, so the record is committed
 with the change it describes, or not at all (see :mod:`kustodia_domain.ports.audit`). These
@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from kustodia_domain.audit.chain import AuditRecord
-from kustodia_domain.disputes.model import Dispute, Evidence, Message
+from kustodia_domain.disputes.assessment import Assessment
+from kustodia_domain.disputes.model import Dispute, Evidence, Message, ResolutionDecision
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.identity.model import User
 
@@ -102,4 +103,91 @@ def evidence_added(actor_id: str, dispute: Dispute, evidence: Evidence) -> Audit
         subject_id=dispute.id,
         at=evidence.uploaded_at,
         details={"evidence_id": evidence.id, "sha256": evidence.sha256},
+    )
+
+
+def escrow_held(admin_id: str, escrow: Escrow, reason: str, at: datetime) -> AuditRecord:
+    """An admin put the escrow on hold, with the reason given."""
+    return AuditRecord(
+        actor_id=admin_id,
+        action="escrow.held",
+        subject_type="escrow",
+        subject_id=escrow.id,
+        at=at,
+        details={"reason": reason},
+    )
+
+
+def escrow_hold_cleared(admin_id: str, escrow: Escrow, at: datetime) -> AuditRecord:
+    """An admin cleared the hold they (or another admin) placed."""
+    return AuditRecord(
+        actor_id=admin_id,
+        action="escrow.hold_cleared",
+        subject_type="escrow",
+        subject_id=escrow.id,
+        at=at,
+    )
+
+
+def dispute_assessed(
+    requested_by: str | None, dispute: Dispute, assessment: Assessment, at: datetime
+) -> AuditRecord:
+    """An assessment stored on a dispute; no actor when the worker asked for it."""
+    return AuditRecord(
+        actor_id=requested_by,
+        action="dispute.assessed",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        at=at,
+        details={"outcome": assessment.outcome.value, "model": assessment.model},
+    )
+
+
+def resolution_proposed(
+    admin_id: str, dispute: Dispute, decision: ResolutionDecision, at: datetime
+) -> AuditRecord:
+    """An admin's resolution, with the dispute's status after it.
+
+    The status says whether it settled or waits for a second admin; ``payee_amount`` is the
+    payee's share of a split, in minor units (None otherwise).
+    """
+    payee_amount = decision.payee_amount
+    return AuditRecord(
+        actor_id=admin_id,
+        action="dispute.resolution_proposed",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        at=at,
+        details={
+            "resolution": decision.resolution.value,
+            "payee_amount": None if payee_amount is None else payee_amount.amount_minor,
+            "status": dispute.status.value,
+            "reason": decision.reason,
+        },
+    )
+
+
+def resolution_approved(admin_id: str, dispute: Dispute, at: datetime) -> AuditRecord:
+    """The second admin approved a pending high-value resolution."""
+    return AuditRecord(
+        actor_id=admin_id,
+        action="dispute.resolution_approved",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        at=at,
+        details={"status": dispute.status.value},
+    )
+
+
+def payout_reissued(
+    requested_by: str | None, payout_id: str, escrow: Escrow, *, new_destination: bool, at: datetime
+) -> AuditRecord:
+    """A returned payout sent again (``payout_id`` names the attempt reissued)."""
+    return AuditRecord(
+        actor_id=requested_by,
+        action="payout.reissued",
+        subject_type="payout",
+        subject_id=payout_id,
+        at=at,
+        details={"escrow_id": escrow.id, "new_destination": new_destination},
     )

@@ -10,6 +10,7 @@ from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.access import require_admin
+from kustodia_domain.services.audit_records import escrow_held, escrow_hold_cleared
 from kustodia_domain.services.persistence import persist_escrow
 from kustodia_domain.shared.errors import ValidationError
 from kustodia_domain.shared.ids import UserId
@@ -28,6 +29,8 @@ class HoldEscrow:
 class HoldEscrowHandler:
     """Puts a funded escrow on hold: release, auto-release and payouts pause; nothing moves.
 
+    The hold and its audit record (``escrow.held``) commit together.
+
     Raises: ForbiddenError (not an admin), NotFoundError, InvalidEscrowTransitionError (not
     funded), ValidationError.
     """
@@ -42,8 +45,10 @@ class HoldEscrowHandler:
         async with self.uow() as uow:
             await require_admin(uow, cmd.admin_id)
             escrow = await uow.escrows.get(cmd.escrow_id)
-            escrow.hold(cmd.reason, self.clock.now())
+            now = self.clock.now()
+            escrow.hold(cmd.reason, now)
             await persist_escrow(uow, escrow, self.ids)
+            await uow.audit.add(escrow_held(cmd.admin_id, escrow, cmd.reason, now))
             await uow.commit()
         return escrow
 
@@ -53,7 +58,8 @@ class ClearHoldHandler:
     """Clears a hold an admin placed; the escrow is funded again and the deadline rule applies.
 
     A hold the risk screen placed is lifted only by an approved override (four eyes:
-    ``risk_overrides``), never here.
+    ``risk_overrides``), never here. The change and its audit record (``escrow.hold_cleared``)
+    commit together.
 
     Raises: ForbiddenError (not an admin), NotFoundError, InvalidEscrowTransitionError (not on
     hold), RuleViolationError (the risk screen placed the hold).
@@ -67,7 +73,9 @@ class ClearHoldHandler:
         async with self.uow() as uow:
             await require_admin(uow, cmd.admin_id)
             escrow = await uow.escrows.get(cmd.escrow_id)
-            escrow.clear_hold(cmd.admin_id, self.clock.now())
+            now = self.clock.now()
+            escrow.clear_hold(cmd.admin_id, now)
             await persist_escrow(uow, escrow, self.ids)
+            await uow.audit.add(escrow_hold_cleared(cmd.admin_id, escrow, now))
             await uow.commit()
         return escrow

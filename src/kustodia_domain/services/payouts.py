@@ -14,7 +14,7 @@ from kustodia_domain.escrow.payouts import Payout, PayoutStatus
 from kustodia_domain.fraud.screening import FactValue
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
-from kustodia_domain.services.audit_records import payout_noticed
+from kustodia_domain.services.audit_records import payout_noticed, payout_reissued
 from kustodia_domain.services.dispatch_payouts import REFUND_LEGS
 from kustodia_domain.services.persistence import persist_escrow
 from kustodia_domain.services.risk_gate import RiskGate, apply, escrow_facts
@@ -117,10 +117,14 @@ class ReturnPayoutHandler:
 
 @attrs.frozen(kw_only=True)
 class ReissuePayout:
-    """Send a returned payout again; ``destination`` defaults to the original one."""
+    """Send a returned payout again; ``destination`` defaults to the original one.
+
+    ``requested_by`` is the admin who asked, recorded in the audit trail.
+    """
 
     payout_id: str
     destination: str | None = None
+    requested_by: str | None = None
 
 
 @attrs.frozen
@@ -132,7 +136,8 @@ class ReissuePayoutHandler:
     screened again when it is dispatched.
 
     Only the latest attempt of a payout may be reissued: naming an attempt that a later one
-    superseded is refused, and the error names the current attempt.
+    superseded is refused, and the error names the current attempt. The new attempt commits
+    with its audit record (``payout.reissued``).
 
     Raises: NotFoundError, PayoutStateError (superseded or not returned; nothing changes, nothing
     is screened), ValidationError (bad CLABE), OperationBlockedError (nothing changes).
@@ -163,5 +168,10 @@ class ReissuePayoutHandler:
                 apply(escrow, screening, "refund", now)
             escrow.reissue_payout(cmd.payout_id, destination, now)
             await persist_escrow(uow, escrow, self.ids)
+            moved = destination != original.destination
+            record = payout_reissued(
+                cmd.requested_by, cmd.payout_id, escrow, new_destination=moved, at=now
+            )
+            await uow.audit.add(record)
             await uow.commit()
         return escrow

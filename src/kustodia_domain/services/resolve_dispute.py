@@ -20,6 +20,11 @@ from kustodia_domain.ports.assessor import DisputeAssessor, PartyHistoryReader
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.access import require_admin
+from kustodia_domain.services.audit_records import (
+    dispute_assessed,
+    resolution_approved,
+    resolution_proposed,
+)
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.directory import payout_directory
 from kustodia_domain.services.persistence import persist_dispute, persist_escrow
@@ -66,9 +71,13 @@ async def _settle(
 
 @attrs.frozen(kw_only=True)
 class AssessDispute:
-    """Ask the assessor for a recommendation on a dispute."""
+    """Ask the assessor for a recommendation on a dispute.
+
+    ``requested_by`` is the admin who asked; None when the worker assesses a newly opened one.
+    """
 
     dispute_id: str
+    requested_by: str | None = None
 
 
 @attrs.frozen
@@ -76,7 +85,8 @@ class AssessDisputeHandler:
     """Asks the assessor and stores its validated assessment on the dispute.
 
     The facts sent carry no e-mails, CLABEs or names; the assessor is called outside any
-    transaction.
+    transaction. The stored assessment and its audit record (``dispute.assessed``) commit
+    together.
 
     Raises: NotFoundError, DisputeClosedError.
     """
@@ -97,6 +107,9 @@ class AssessDisputeHandler:
             dispute = await uow.disputes.get(cmd.dispute_id)
             dispute.record_assessment(assessment)
             await persist_dispute(uow, dispute, self.ids)
+            await uow.audit.add(
+                dispute_assessed(cmd.requested_by, dispute, assessment, self.clock.now())
+            )
             await uow.commit()
         return assessment
 
@@ -142,7 +155,8 @@ class ResolveDisputeHandler:
     Rules: the AI assessment is advisory; a reason is required; a split names the payee's
     amount (the payer gets the rest of the custody); when the custody at stake is at least the
     high-value threshold the resolution waits for a second, different admin; the losing party's
-    risk profile records the lost dispute.
+    risk profile records the lost dispute. The resolution (and the settlement, when final)
+    commits with its audit record (``dispute.resolution_proposed``).
 
     Raises: ForbiddenError (not an admin), NotFoundError, DisputeClosedError, ValidationError,
     SettlementRuleError, InvalidEscrowTransitionError, FourEyesError.
@@ -176,6 +190,7 @@ class ResolveDisputeHandler:
             if final is not None:
                 loser = await _settle(uow, escrow, final, policy=self.policy, ids=self.ids, at=now)
             await persist_dispute(uow, dispute, self.ids)
+            await uow.audit.add(resolution_proposed(cmd.admin_id, dispute, decision, now))
             await uow.commit()
         if loser is not None:
             await self.profiles.dispute_lost(loser, now)
@@ -202,6 +217,8 @@ class ApproveResolution:
 class ApproveResolutionHandler:
     """The second admin's approval makes the proposal final and settles the escrow.
 
+    The settlement commits with its audit record (``dispute.resolution_approved``).
+
     Raises: ForbiddenError (not an admin), NotFoundError, FourEyesError (same admin, or nothing
     pending).
     """
@@ -221,6 +238,7 @@ class ApproveResolutionHandler:
             decision = dispute.approve_resolution(cmd.admin_id, now)
             loser = await _settle(uow, escrow, decision, policy=self.policy, ids=self.ids, at=now)
             await persist_dispute(uow, dispute, self.ids)
+            await uow.audit.add(resolution_approved(cmd.admin_id, dispute, now))
             await uow.commit()
         if loser is not None:
             await self.profiles.dispute_lost(loser, now)

@@ -56,6 +56,9 @@ async def test_an_opened_dispute_is_assessed_once_by_the_worker() -> None:
     assert (first.assessed, again.assessed) == (1, 0)
     assert (await world.dispute(dispute.id)).assessment is not None
     assert await world.pending(ASSESSMENT_TOPIC) == []
+    # Committed with the assessment, for the worker's pass to chain; no admin asked for it.
+    assessed = [r for r in world.app.store.state.audit_pending if r.action == "dispute.assessed"]
+    assert [(r.subject_id, r.actor_id) for r in assessed] == [(dispute.id, None)]
 
 
 async def test_a_failing_assessment_backs_off_then_is_dead_until_retried() -> None:
