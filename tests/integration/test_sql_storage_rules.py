@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 from datetime import timedelta, timezone
+from functools import partial
 
 import attrs
 import pytest
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kustodia_adapters.sql.tables import escrow_deposits, escrow_payouts, escrow_settlements
+from kustodia_adapters.sql.platform.tickets import SqlTicketRepository
+from kustodia_adapters.sql.tables import (
+    disputes,
+    escrow_deposits,
+    escrow_payouts,
+    escrow_settlements,
+    users,
+)
+from kustodia_adapters.sql.tables import tickets as tickets_table
 from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
 from kustodia_domain.escrow.deposits import IncomingDeposit
-from kustodia_domain.shared.errors import ConcurrencyConflictError, ConflictError
+from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.shared.errors import ConcurrencyConflictError, ConflictError, ValidationError
+from kustodia_domain.shared.ids import UserId
+from kustodia_domain.support.model import Ticket
 from tests.contract.builders import (
+    PAYEE,
+    PAYER,
     SOURCE_CLABE,
     T0,
     commit_in_new_unit,
     complete,
     directory,
+    dispute,
     escrow,
     fund,
     user,
@@ -126,3 +141,50 @@ async def test_timestamps_are_stored_as_instants_and_read_back_in_utc(
     assert stored.created_at == T0
     assert stored.created_at.utcoffset() == timedelta(0)
     assert attrs.evolve(stored, created_at=registered.created_at) == registered
+
+
+async def test_text_holding_nul_is_refused_by_postgresql_as_invalid_input_and_nothing_is_written(
+    sql_engine: AsyncEngine,
+) -> None:
+    """The edges refuse U+0000 first; this is the last line for text that reached a store.
+
+    PostgreSQL cannot store it in text (SQLSTATE 22021) or JSON (22P05): the refusal is a
+    ``ValidationError``, not an untranslated 500. SQLite stores it verbatim.
+    """
+    named = user("usr_nul")
+    named.full_name = "Ana\x00López"
+    ticket = Ticket.open(ticket_id="tkt_nul", owner_id=PAYER, subject="a\x00b", body="b", at=T0)
+    opened = dispute()
+    opened.post_message(
+        message_id="msg_1", author_id=UserId(PAYER), is_admin=False, body="x\x00", at=T0
+    )
+    tickets = SqlTicketRepository(sql_engine)
+    units = partial(SqlUnitOfWork, sql_engine)
+    await commit_in_new_unit(units, _parties_and_escrow)
+    writes = (
+        lambda: commit_in_new_unit(units, lambda uow: uow.users.add(named)),  # a text column
+        lambda: commit_in_new_unit(units, lambda uow: uow.disputes.add(opened)),  # JSON
+        lambda: tickets.add(ticket),  # a store outside the unit of work
+    )
+
+    if sql_engine.dialect.name == "sqlite":
+        for write in writes:
+            await write()
+        async with units() as uow:
+            assert (await uow.users.get("usr_nul")).full_name == "Ana\x00López"
+            assert (await uow.disputes.get("dsp_1")).messages[-1].body == "x\x00"
+        assert (await tickets.get("tkt_nul")).subject == "a\x00b"
+        return
+    for write in writes:
+        with pytest.raises(ValidationError) as refused:
+            await write()
+        assert refused.value.field == "text"
+    assert await _count(sql_engine, users) == 2
+    assert await _count(sql_engine, disputes) == 0
+    assert await _count(sql_engine, tickets_table) == 0
+
+
+async def _parties_and_escrow(uow: UnitOfWork) -> None:
+    for party in (PAYER, PAYEE):
+        await uow.users.add(user(party))
+    await uow.escrows.add(fund(escrow()))

@@ -38,6 +38,8 @@ _PG_CHECK_VIOLATION = "23514"
 _OVERDRAWN = "ck_ledger_balances_never_negative"
 """A balance the unit checked without a lock, drawn down by a concurrent unit meanwhile."""
 _PG_UNIQUE_VIOLATION = "23505"
+_PG_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+"""character_not_in_repertoire (U+0000 in text), untranslatable_character (U+0000 in JSON)."""
 _SQLITE_UNIQUE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 
 Upsert = postgresql.Insert | sqlite.Insert
@@ -68,6 +70,10 @@ class SqlDialect(ABC):
         """The table whose unique constraint ``error`` violated ("" if unnamed), else ``None``."""
 
     @abstractmethod
+    def is_unstorable_text(self, error: Exception) -> bool:
+        """Whether ``error`` refused text the database cannot store (U+0000); nothing written."""
+
+    @abstractmethod
     def configure(self, engine: AsyncEngine) -> None:
         """Prepare every connection ``engine`` opens."""
 
@@ -96,6 +102,10 @@ class PostgresDialect(SqlDialect):
             return None
         table = getattr(cause, "table_name", None)
         return table if isinstance(table, str) else ""
+
+    def is_unstorable_text(self, error: Exception) -> bool:
+        state, _ = _asyncpg_error(error)
+        return state in _PG_UNSTORABLE_TEXT
 
     def configure(self, engine: AsyncEngine) -> None:
         # asyncpg connections need nothing: READ COMMITTED and real BEGINs are the defaults.
@@ -130,6 +140,9 @@ class SqliteDialect(SqlDialect):
         # "UNIQUE constraint failed: escrows.reference" names table.column.
         _, _, columns = str(error.orig).partition(": ")
         return columns.split(".", 1)[0]
+
+    def is_unstorable_text(self, error: Exception) -> bool:
+        return False  # SQLite stores U+0000 in text and JSON as any other character
 
     def configure(self, engine: AsyncEngine) -> None:
         event.listen(engine.sync_engine, "connect", _prepare_sqlite_connection)

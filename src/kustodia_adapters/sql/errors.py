@@ -3,7 +3,9 @@
 A unique violation is a ``ConflictError`` (the thing exists); on the tables where a duplicate
 can only come from two writers of the same aggregate version it is a
 ``ConcurrencyConflictError``, as is every lost race the database reports, so callers can tell
-"retry" from "refused". Anything else is a bug and propagates unchanged.
+"retry" from "refused". Text PostgreSQL cannot store (U+0000) is a ``ValidationError``: the
+edges refuse it first, and this is the last line for text that reached the database another
+way. Anything else is a bug and propagates unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from kustodia_domain.shared.errors import (
     ConcurrencyConflictError,
     ConflictError,
     KustodiaError,
+    ValidationError,
 )
 
 _RACE_TABLES: Final = {
@@ -39,6 +42,8 @@ def storage_error(error: Exception, dialect: SqlDialect) -> KustodiaError | None
         return ConcurrencyConflictError(
             "a concurrent transaction changed the same data first; nothing was written"
         )
+    if dialect.is_unstorable_text(error):
+        return ValidationError("text may not contain U+0000 (NUL)", field="text")
     table = dialect.unique_violation_table(error)
     if table is None:
         return None
