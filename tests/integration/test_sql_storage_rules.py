@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta, timezone
 from functools import partial
 
@@ -161,7 +162,7 @@ async def test_text_holding_nul_is_refused_by_postgresql_as_invalid_input_and_no
     tickets = SqlTicketRepository(sql_engine)
     units = partial(SqlUnitOfWork, sql_engine)
     await commit_in_new_unit(units, _parties_and_escrow)
-    writes = (
+    writes: tuple[Callable[[], Awaitable[None]], ...] = (
         lambda: commit_in_new_unit(units, lambda uow: uow.users.add(named)),  # a text column
         lambda: commit_in_new_unit(units, lambda uow: uow.disputes.add(opened)),  # JSON
         lambda: tickets.add(ticket),  # a store outside the unit of work
