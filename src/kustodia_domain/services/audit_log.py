@@ -18,6 +18,9 @@ _VERIFY_PAGE = 500
 _APPEND_ATTEMPTS = 3
 CHAIN_BATCH = 200
 """Pending records moved onto the chain per transaction."""
+CHAIN_BATCHES_PER_CALL = 50
+"""At most this many batches per :meth:`AuditLog.chain` (10,000 records), so a worker pass
+ends even while records keep arriving; the next pass takes the rest."""
 
 
 @attrs.frozen
@@ -82,21 +85,23 @@ class AuditLog:
             details=dict(details or {}),
         )
 
-    async def chain(self) -> int:
-        """Move every committed pending record onto the chain, a batch per transaction.
+    async def chain(self, *, max_batches: int = CHAIN_BATCHES_PER_CALL) -> int:
+        """Move committed pending records onto the chain, a batch per transaction.
 
-        Returns how many were chained. A batch that lost the race for the chain's head wrote
-        nothing and is tried again, up to ``_APPEND_ATTEMPTS`` times in a row.
+        Stops at the first batch that is not full, or after ``max_batches`` batches. Returns
+        how many were chained. A batch that lost the race for the chain's head wrote nothing
+        and is tried again, up to ``_APPEND_ATTEMPTS`` times in a row.
 
         Raises:
             ConcurrencyConflictError: every attempt at one batch lost its race.
         """
         chained = 0
-        while True:
+        for _ in range(max_batches):
             batch = await _despite_lost_races(lambda: self.trail.chain_pending(CHAIN_BATCH))
             chained += batch
             if batch < CHAIN_BATCH:
-                return chained
+                break
+        return chained
 
     async def chain_after_commit(self) -> None:
         """Chain one batch of pending records, for a command that just committed its own.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from kustodia_adapters.sql.engine import create_engine
+from kustodia_adapters.sql.platform.audit import SqlAuditTrail
 from kustodia_adapters.sql.tables import metadata
+from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
+from kustodia_domain.audit.chain import AuditRecord
 from kustodia_entrypoints.bootstrap import migrations
 from tests.integration.databases import alembic_config, migrate, sqlite_url
 
@@ -100,3 +104,39 @@ def test_kustodia_db_brings_the_risk_file_to_the_main_databases_revision(tmp_pat
 def test_on_postgresql_the_risk_stores_share_the_one_database() -> None:
     url = "postgresql+asyncpg://postgres@127.0.0.1:5432/kustodia"
     assert migrations.databases(url) == [url]
+
+
+async def _queue_one_record(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with SqlUnitOfWork(engine) as uow:
+            record = AuditRecord(
+                actor_id=None, action="x", subject_type="t", subject_id="1", at=datetime.now(UTC)
+            )
+            await uow.audit.add(record)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+async def _chain_the_queue(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        return await SqlAuditTrail(engine).chain_pending(10)
+    finally:
+        await engine.dispose()
+
+
+def test_the_audit_queue_is_not_dropped_while_it_holds_records(empty_database_url: str) -> None:
+    config = alembic_config(empty_database_url)
+    migrate(empty_database_url)
+    asyncio.run(_queue_one_record(empty_database_url))
+    before_queue = _revisions_oldest_first()[-1][1]
+
+    with pytest.raises(RuntimeError, match="audit_pending holds 1 records"):
+        command.downgrade(config, before_queue)
+
+    assert "audit_pending" in asyncio.run(_table_names(empty_database_url))
+    assert asyncio.run(_chain_the_queue(empty_database_url)) == 1
+    command.downgrade(config, before_queue)
+    assert "audit_pending" not in asyncio.run(_table_names(empty_database_url))

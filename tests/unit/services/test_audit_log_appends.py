@@ -97,6 +97,19 @@ async def test_chaining_takes_every_batch_and_retries_a_lost_race() -> None:
     assert busy.attempts == 2 + 3  # two lost races, then three batches
 
 
+async def test_chaining_stops_after_its_batches_and_the_next_call_takes_the_rest() -> None:
+    busy = BusyTrail(busy=0)
+    await commit_records(busy.store, 3 * CHAIN_BATCH)
+    log = AuditLog(busy, FixedClock())
+
+    assert await log.chain(max_batches=2) == 2 * CHAIN_BATCH
+    assert len(busy.store.state.audit_pending) == CHAIN_BATCH
+    assert await log.chain(max_batches=2) == CHAIN_BATCH
+    entries = await busy.entries(offset=0, limit=4 * CHAIN_BATCH)
+    assert [e.record.subject_id for e in entries] == [str(n) for n in range(3 * CHAIN_BATCH)]
+    assert busy.store.state.audit_pending == []
+
+
 async def test_chaining_that_keeps_losing_is_refused_and_leaves_the_records_queued() -> None:
     busy = BusyTrail(busy=3)
     await commit_records(busy.store, 1)
