@@ -56,7 +56,8 @@ async def change_kyc_level(
     """Set the user's verified KYC level; screened as ``kyc.updated`` first.
 
     ``actor_id`` is the admin who set it, or ``None`` for the provider's verdict; ``details``
-    are added to the audit record.
+    are added to the audit record. Setting the level the user already holds writes nothing
+    (no audit record) but still records the verification in the risk profile.
 
     Raises: NotFoundError, OperationBlockedError (the level stays as it was).
     """
@@ -71,19 +72,23 @@ async def change_kyc_level(
     )
     async with uow() as work:
         user = await work.users.get(user_id)
-        user.set_kyc_level(level)
-        await work.users.save(user)
-        await work.audit.add(
-            AuditRecord(
-                actor_id=actor_id,
-                action="user.kyc_level_changed",
-                subject_type="user",
-                subject_id=user_id,
-                at=now,
-                details={"from": previous.value, "to": level.value, **(details or {})},
+        current = user.kyc_level
+        # A level already set changes nothing and records nothing: a provider retrying a
+        # verdict whose profile update failed after the level committed gets that update done.
+        if current is not level:
+            user.set_kyc_level(level)
+            await work.users.save(user)
+            await work.audit.add(
+                AuditRecord(
+                    actor_id=actor_id,
+                    action="user.kyc_level_changed",
+                    subject_type="user",
+                    subject_id=user_id,
+                    at=now,
+                    details={"from": current.value, "to": level.value, **(details or {})},
+                )
             )
-        )
-        await work.commit()
+            await work.commit()
     await audit.chain_after_commit()
     await profiles.kyc_verified(user, now)
     return user

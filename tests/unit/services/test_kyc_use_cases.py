@@ -6,6 +6,8 @@ matters: the monthly cap ESC-KYC-02 applies to the user's deposits.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from kustodia_adapters.in_memory.kyc import SandboxKycProvider
@@ -16,6 +18,7 @@ from kustodia_domain.ports.kyc import KycResult, KycStatus
 from kustodia_domain.services.kyc import KycOutcome, KycResultRefusedError, StartKyc
 from kustodia_domain.services.record_deposit import DepositOutcome
 from kustodia_domain.services.risk_lists_admin import AddListEntry
+from kustodia_domain.services.risk_profiles import ProfileKeeper
 from kustodia_domain.shared.errors import NotFoundError, OperationBlockedError, ValidationError
 from tests.unit.services.fraud_world import FraudWorld, build_fraud_world
 
@@ -195,3 +198,30 @@ async def test_an_admin_sets_a_level_through_the_same_audited_path(fraud: FraudW
     assert await level_of(fraud, fraud.payer) is KycLevel.N2
     [record] = await audited(fraud, "user.kyc_level_changed")
     assert (record.actor_id, dict(record.details)) == (fraud.admin.id, {"from": "N1", "to": "N2"})
+
+
+async def test_a_verdict_retried_after_the_profile_update_failed_records_the_level_once(
+    fraud: FraudWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The level commits before the risk profile is updated; the provider's retry finishes it."""
+    session_id = await start(fraud, fraud.payer)
+    verified: list[KycLevel] = []
+    real = ProfileKeeper.kyc_verified
+
+    async def fails_once(self: ProfileKeeper, user: User, at: datetime) -> None:
+        if not verified:
+            verified.append(user.kyc_level)
+            raise OSError("risk database unreachable")
+        verified.append(user.kyc_level)
+        await real(self, user, at)
+
+    monkeypatch.setattr(ProfileKeeper, "kyc_verified", fails_once)
+    with pytest.raises(OSError, match="unreachable"):
+        await verdict(fraud, session_id, KycStatus.APPROVED)
+    assert (await fraud.uc.platform.kyc.session(session_id)).status is KycStatus.PENDING
+
+    assert await verdict(fraud, session_id, KycStatus.APPROVED) is KycOutcome.APPROVED
+
+    assert verified == [KycLevel.N3, KycLevel.N3]
+    [record] = await audited(fraud, "user.kyc_level_changed")
+    assert (record.details["from"], record.details["to"]) == ("N1", "N3")
