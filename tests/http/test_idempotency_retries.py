@@ -65,3 +65,26 @@ def test_a_key_whose_request_died_is_taken_over_by_a_retry_once_its_lease_ended(
     assert retry.status_code == 201
     assert (replayed.status_code, replayed.json()) == (201, retry.json())
     assert len(world.ok("GET", "/v1/escrows", payer)["items"]) == 1
+
+
+def test_a_request_that_died_after_its_work_committed_is_never_run_again(
+    world: World, payer: Person, payee: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = world.use_cases.platform.idempotency.store
+
+    async def died(*_: Any) -> None:
+        """The process was killed after the commit: no response stored, no claim freed."""
+
+    monkeypatch.setattr(store, "complete", died)
+    monkeypatch.setattr(store, "release", died)
+    headers = {"Idempotency-Key": "create-then-die"}
+    world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
+    monkeypatch.undo()
+
+    meanwhile = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
+    world.clock.advance(CLAIM_LEASE)
+    retry = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
+
+    assert (meanwhile.status_code, meanwhile.json()["code"]) == (409, "idempotency.in_progress")
+    assert (retry.status_code, retry.json()["code"]) == (409, "idempotency.response_lost")
+    assert len(world.ok("GET", "/v1/escrows", payer)["items"]) == 1

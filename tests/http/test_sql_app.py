@@ -11,7 +11,10 @@ import orjson
 import pytest
 from alembic import command
 from litestar.testing import TestClient
+from sqlalchemy import update
 
+from kustodia_adapters.sql.engine import create_engine
+from kustodia_adapters.sql.tables import idempotency_keys
 from kustodia_entrypoints.bootstrap import migrations
 from kustodia_entrypoints.bootstrap.asgi import app_for
 from kustodia_entrypoints.bootstrap.containers import Application, application_for, close_adapters
@@ -219,3 +222,40 @@ def test_text_with_nul_is_the_same_422_on_every_database(database_url: str) -> N
         refused = _call(client, "POST", "/v1/auth/register", body=user, status=422)
         assert refused["field"] == "body"
         _call(client, "POST", "/v1/auth/register", body=user | {"full_name": "AB"}, status=201)
+
+
+async def _forget_stored_responses(url: str) -> None:
+    """As if the process had died after the commit and before storing its response."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            columns = ("response_status", "response_body", "response_media_type")
+            await connection.execute(update(idempotency_keys).values(dict.fromkeys(columns)))
+    finally:
+        await engine.dispose()
+
+
+def test_a_request_whose_response_was_lost_after_its_commit_is_not_run_again(
+    database_url: str,
+) -> None:
+    """The unit of work marked the key's claim committed: a retry cannot take it over."""
+    container = _container(database_url)
+    assert _seed(container) is True
+    with TestClient(app_for(container), raise_server_exceptions=False) as client:
+        ana = _login(client, ANA.email, ANA.password)
+        terms = {
+            "kind": "standard", "creator_role": "payer", "counterparty_email": LUIS.email,
+            "amount": 90_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
+            "description": "Once only",
+        }  # fmt: skip
+        headers = {"Idempotency-Key": "open-once", "Authorization": f"Bearer {ana}"}
+        first = client.post("/v1/escrows", json=terms, headers=headers)
+        assert first.status_code == 201
+        asyncio.run(_forget_stored_responses(database_url))
+        _call(client, "POST", "/v1/sandbox/clock/advance", ana, body={"seconds": 600})
+
+        retry = client.post("/v1/escrows", json=terms, headers=headers)
+
+        assert (retry.status_code, retry.json()["code"]) == (409, "idempotency.response_lost")
+        mine = _call(client, "GET", "/v1/escrows?limit=100", ana)["items"]
+        assert [e["id"] for e in mine if e["description"] == "Once only"] == [first.json()["id"]]

@@ -5,17 +5,38 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+import attrs
+
 from kustodia_adapters.in_memory.audit import InMemoryPendingAudit
 from kustodia_adapters.in_memory.disputes import InMemoryDisputeRepository
 from kustodia_adapters.in_memory.escrows import InMemoryEscrowRepository
 from kustodia_adapters.in_memory.event_log import InMemoryEventLog
+from kustodia_adapters.in_memory.idempotency import InMemoryIdempotencyStore
 from kustodia_adapters.in_memory.ledger import InMemoryLedger
 from kustodia_adapters.in_memory.notifications import InMemoryNotificationRepository
 from kustodia_adapters.in_memory.outbox import InMemoryOutbox
 from kustodia_adapters.in_memory.reconciliation import InMemoryUnmatchedDepositRepository
 from kustodia_adapters.in_memory.store import InMemoryStore, Transaction
 from kustodia_adapters.in_memory.users import InMemoryUserRepository
+from kustodia_domain.ports.clock import Clock
+from kustodia_domain.ports.idempotency import Claim
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.shared.errors import ConcurrencyConflictError
+
+
+@attrs.frozen
+class CommitFence:
+    """The idempotency claim a unit of work's request runs under, checked at each commit."""
+
+    keys: InMemoryIdempotencyStore
+    claim: Claim
+    clock: Clock
+
+    async def check(self) -> None:
+        if not await self.keys.fence(self.claim, self.clock.now()):
+            raise ConcurrencyConflictError(
+                "this request's Idempotency-Key claim was taken over; nothing was written"
+            )
 
 
 class InMemoryUnitOfWork(UnitOfWork):
@@ -27,8 +48,9 @@ class InMemoryUnitOfWork(UnitOfWork):
     on, reading the newly committed state. One instance serves one task at a time.
     """
 
-    def __init__(self, store: InMemoryStore) -> None:
+    def __init__(self, store: InMemoryStore, fence: CommitFence | None = None) -> None:
         self._store = store
+        self._fence = fence
         self._transaction: Transaction | None = None
         self.users = InMemoryUserRepository(self._current)
         self.escrows = InMemoryEscrowRepository(self._current)
@@ -55,11 +77,19 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._transaction = None
 
     async def commit(self) -> None:
+        """Publish this unit's writes.
+
+        Raises:
+            ConcurrencyConflictError: a write no longer holds, or the request's idempotency
+                claim was taken over (see ``CommitFence``); nothing is published.
+        """
         transaction = self._current()
         async with self._store.lock:
             state = self._store.snapshot()
             for change in transaction.journal:
                 change(state)
+            if self._fence is not None:
+                await self._fence.check()
             self._store.state = state
             self._transaction = Transaction(self._store.snapshot())
 

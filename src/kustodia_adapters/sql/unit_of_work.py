@@ -17,11 +17,15 @@ from kustodia_adapters.sql.event_log import SqlEventLog
 from kustodia_adapters.sql.ledger import SqlLedger
 from kustodia_adapters.sql.notifications import SqlNotificationRepository
 from kustodia_adapters.sql.outbox import SqlOutbox
+from kustodia_adapters.sql.platform.idempotency import fence_statement
 from kustodia_adapters.sql.reconciliation import SqlUnmatchedDepositRepository
 from kustodia_adapters.sql.session import SqlTransaction
 from kustodia_adapters.sql.users import SqlUserRepository
 from kustodia_adapters.sql.write_behind import flush
+from kustodia_domain.ports.clock import Clock
+from kustodia_domain.ports.idempotency import Claim
 from kustodia_domain.ports.unit_of_work import UnitOfWork
+from kustodia_domain.shared.errors import ConcurrencyConflictError
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -41,8 +45,20 @@ class SqlUnitOfWork(UnitOfWork):
     (:mod:`kustodia_adapters.sql.write_behind`).
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, claim: Claim | None = None, clock: Clock | None = None
+    ) -> None:
+        """A unit of work over ``engine``, fenced by ``claim`` when one is given.
+
+        ``claim`` is the idempotency claim of the request this unit serves; each commit marks
+        it committed at ``clock``'s time, or fails if it is not the request's any more (see
+        :mod:`kustodia_domain.ports.idempotency`).
+        """
+        if claim is not None and clock is None:
+            raise ValueError("a unit of work fenced by a claim needs a clock")
         self._engine = engine
+        self._claim = claim
+        self._clock = clock
         self._transaction: SqlTransaction | None = None
         self.users = SqlUserRepository(self._current)
         self.escrows = SqlEscrowRepository(self._current)
@@ -90,10 +106,19 @@ class SqlUnitOfWork(UnitOfWork):
             RuntimeError: a statement of this unit failed in the database.
             ConflictError: a pending row was refused (see ``write_behind.flush``); the unit
                 can only roll back.
+            ConcurrencyConflictError: the request's idempotency claim was taken over; the
+                unit can only roll back.
         """
         transaction = self._current()
         if transaction.failed:
             raise RuntimeError("a statement of this unit of work failed: it can only roll back")
+        if self._claim is not None and self._clock is not None:
+            fence = fence_statement(self._claim, self._clock.now())
+            if not (await transaction.execute(fence)).rowcount:
+                transaction.failed = True
+                raise ConcurrencyConflictError(
+                    "this request's Idempotency-Key claim was taken over; nothing was written"
+                )
         await flush(transaction, last=True)
         # A unit that only sent direct statements never began one in SQLAlchemy: nothing to end.
         if transaction.connection.in_transaction():

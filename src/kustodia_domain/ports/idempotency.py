@@ -1,10 +1,18 @@
-"""The ``Idempotency-Key`` store: the first response to each key, kept for replays."""
+"""The ``Idempotency-Key`` store: the first response to each key, kept for replays.
+
+A request runs under the claim of its key (:data:`REQUEST_CLAIM`). Every unit of work that
+commits while a claim is current commits only if the claim is still that request's, and marks
+it committed in the same transaction (``committed_at``): a request that outlived its lease
+and was taken over writes nothing, and a claim whose work committed is never taken over, even
+when its response was never stored (the process died between the commit and the store).
+"""
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Protocol
+from typing import Final, Protocol
 
 import attrs
 
@@ -19,13 +27,34 @@ class StoredResponse:
 
 
 @attrs.frozen(kw_only=True)
+class Claim:
+    """A key claimed for one request, named by the moment it was claimed."""
+
+    key: str
+    claimed_at: datetime
+
+
+REQUEST_CLAIM: Final[ContextVar[Claim | None]] = ContextVar("REQUEST_CLAIM", default=None)
+"""The claim the current request runs under, if it came with an ``Idempotency-Key``.
+
+Set by the edge around the request; read by the composition root when it opens a unit of
+work, so units of work fence their commit with it (see the module docstring).
+"""
+
+
+@attrs.frozen(kw_only=True)
 class IdempotencyRecord:
-    """A key's claim: the hash of the request that made it and, once done, its response."""
+    """A key's claim: the hash of the request that made it and, once done, its response.
+
+    ``committed_at`` is when a unit of work of the claim's request first committed; None
+    while nothing did.
+    """
 
     key: str
     request_hash: str
     created_at: datetime
     response: StoredResponse | None = None
+    committed_at: datetime | None = None
 
 
 class IdempotencyStore(Protocol):
@@ -35,7 +64,8 @@ class IdempotencyStore(Protocol):
     is named by its key and the moment it was made (``created_at``): ``take_over`` replaces an
     unfinished claim with a newer one, and ``complete`` and ``release`` act only on the claim
     they name, so a request that outlived its claim can neither store its response over the
-    newer one's nor free the key while the newer one runs.
+    newer one's nor free the key while the newer one runs. A claim marked committed (by a unit
+    of work of its request, see the module docstring) is neither taken over nor released.
     """
 
     @abstractmethod
@@ -47,7 +77,9 @@ class IdempotencyStore(Protocol):
         """Replace the unfinished claim made at ``claimed_at`` with one made at ``at``.
 
         ``True`` if this call replaced it; ``False`` if the key holds anything else by now (a
-        response, another claim, nothing). Of concurrent take-overs of one claim, one wins.
+        response, another claim, a claim whose work committed, nothing). Of concurrent
+        take-overs of one claim, one wins; a take-over and a commit under the claim are
+        serialised, and whichever comes second finds the claim changed.
         """
 
     @abstractmethod
@@ -56,4 +88,7 @@ class IdempotencyStore(Protocol):
 
     @abstractmethod
     async def release(self, key: str, claimed_at: datetime) -> None:
-        """Drop the unfinished claim made at ``claimed_at`` (its request failed): a retry runs."""
+        """Drop the unfinished claim made at ``claimed_at`` (its request failed): a retry runs.
+
+        A claim whose work committed stays: running its request again could do the work twice.
+        """

@@ -2,18 +2,21 @@
 
 The same key with a different request is a conflict, and so is a key whose first request is
 still running (two concurrent retries must not both do the work), until its claim is so old
-that the request holding it must have died (:data:`CLAIM_LEASE`).
+that the request holding it must have died (:data:`CLAIM_LEASE`). Then a retry takes the
+claim over and runs the request, unless the first request's work had committed (see
+:mod:`kustodia_domain.ports.idempotency`): that retry is told the response was lost, and
+nothing runs twice.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import ClassVar, Final
 
 import attrs
 
 from kustodia_domain.ports.clock import Clock
-from kustodia_domain.ports.idempotency import IdempotencyStore, StoredResponse
+from kustodia_domain.ports.idempotency import Claim, IdempotencyStore, StoredResponse
 from kustodia_domain.shared.errors import ConflictError, IdempotencyConflictError
 
 MAX_KEY = 255
@@ -25,12 +28,10 @@ class IdempotencyInProgressError(ConflictError):
     code: ClassVar[str] = "idempotency.in_progress"
 
 
-@attrs.frozen(kw_only=True)
-class Claim:
-    """A key claimed for one request: what ``finish`` and ``abandon`` name."""
+class IdempotencyResponseLostError(ConflictError):
+    """The key's request did its work, but its response was never stored (it died after)."""
 
-    key: str
-    claimed_at: datetime
+    code: ClassVar[str] = "idempotency.response_lost"
 
 
 CLAIM_LEASE: Final = timedelta(minutes=5)
@@ -58,6 +59,9 @@ class IdempotentRequests:
             IdempotencyConflictError: the key was used for a different request.
             IdempotencyInProgressError: the key's first request is running (its claim is
                 younger than ``lease``).
+            IdempotencyResponseLostError: the key's first request committed its work and
+                died before its response was stored; the caller should read the result (a
+                GET) rather than send the request again under a new key.
         """
         now = self.clock.now()
         existing = await self.store.claim(key, request_hash, now)
@@ -67,10 +71,14 @@ class IdempotentRequests:
             raise IdempotencyConflictError("this Idempotency-Key was used for another request")
         if existing.response is not None:
             return existing.response
-        if now - existing.created_at >= self.lease and await self.store.take_over(
-            key, existing.created_at, now
-        ):
-            return Claim(key=key, claimed_at=now)
+        if now - existing.created_at >= self.lease:
+            if existing.committed_at is not None:
+                raise IdempotencyResponseLostError(
+                    "the request with this Idempotency-Key was carried out, but its response "
+                    "was lost; read the resource to see the result"
+                )
+            if await self.store.take_over(key, existing.created_at, now):
+                return Claim(key=key, claimed_at=now)
         raise IdempotencyInProgressError("a request with this Idempotency-Key is in progress")
 
     async def finish(self, claim: Claim, response: StoredResponse) -> None:

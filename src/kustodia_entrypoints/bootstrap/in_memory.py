@@ -27,7 +27,7 @@ from kustodia_adapters.in_memory.rail_statement import InMemoryRailStatement
 from kustodia_adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
 from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
-from kustodia_adapters.in_memory.unit_of_work import InMemoryUnitOfWork
+from kustodia_adapters.in_memory.unit_of_work import CommitFence, InMemoryUnitOfWork
 from kustodia_adapters.in_memory.webhooks import InMemoryWebhookReceipts
 from kustodia_adapters.in_memory.yield_rate import FixedYieldRate
 from kustodia_domain.fraud.alerts import AlertRepository
@@ -39,6 +39,7 @@ from kustodia_domain.fraud.screen import RuleEngineRiskScreen
 from kustodia_domain.ports.assessor import DisputeAssessor
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.credentials import PasswordHasher
+from kustodia_domain.ports.idempotency import REQUEST_CLAIM
 from kustodia_domain.ports.kyc import KycProvider
 from kustodia_domain.ports.notifications import Notifier
 from kustodia_domain.ports.rail_statement import RailStatementReader
@@ -106,8 +107,15 @@ def in_memory_ports(
     statement is the sandbox rail's own unless ``statement`` replaces it.
     """
     profiles, lists = InMemoryPartyProfiles(), InMemoryRiskLists()
+    keys = InMemoryIdempotencyStore()
+
+    def unit_of_work() -> InMemoryUnitOfWork:
+        # Fenced by the claim of the request being served, if it has one.
+        claim = REQUEST_CLAIM.get()
+        return InMemoryUnitOfWork(store, None if claim is None else CommitFence(keys, claim, clock))
+
     return Ports(
-        uow=lambda: InMemoryUnitOfWork(store),
+        uow=unit_of_work,
         clock=clock,
         ids=ids or SequentialIdGenerator(),
         rail=rail,
@@ -122,7 +130,7 @@ def in_memory_ports(
         hasher=hasher or fast_hasher(),
         credentials=InMemoryCredentialStore(),
         secrets=TokenSecretSource(),
-        idempotency=InMemoryIdempotencyStore(),
+        idempotency=keys,
         webhook_receipts=InMemoryWebhookReceipts(),
         kyc=kyc or SandboxKycProvider(),
         kyc_sessions=InMemoryKycSessions(),

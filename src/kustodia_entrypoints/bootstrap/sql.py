@@ -63,6 +63,7 @@ from kustodia_domain.ports.assessor import DisputeAssessor
 from kustodia_domain.ports.audit import AuditTrail
 from kustodia_domain.ports.clock import Clock, IdGenerator
 from kustodia_domain.ports.credentials import PasswordHasher
+from kustodia_domain.ports.idempotency import REQUEST_CLAIM
 from kustodia_domain.ports.notifications import Notifier
 from kustodia_domain.ports.payment_rail import PaymentRail
 from kustodia_domain.ports.rail_statement import RailStatementReader
@@ -143,7 +144,8 @@ def sql_ports(
     history, alerts, lists = SqlRiskHistory(fraud), SqlAlertRepository(fraud), SqlRiskLists(fraud)
     profiles = SqlPartyProfiles(engine)
     return Ports(
-        uow=lambda: SqlUnitOfWork(engine),
+        # Fenced by the claim of the request being served, if it has one.
+        uow=lambda: SqlUnitOfWork(engine, claim=REQUEST_CLAIM.get(), clock=clock),
         clock=clock,
         ids=ids or UuidIdGenerator(),
         rail=rail,

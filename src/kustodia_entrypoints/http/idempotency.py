@@ -5,7 +5,9 @@ request (method, path and body) gets that response again, marked ``Idempotent-Re
 without running anything; a different request is a 409. Keys are scoped to the caller, so two
 users can never collide. Server errors, authentication or rate-limit refusals and any response
 that carries ``Retry-After`` (a lost optimistic race: the same request may succeed now) are not
-stored: the work did not happen, so a retry must run it.
+stored: the work did not happen, so a retry must run it. While the request runs, its claim is
+the current one (``REQUEST_CLAIM``): its units of work commit only while the claim is still
+theirs, and mark it committed, so a request is never run twice once its work committed.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from litestar.enums import ScopeType
 from litestar.exceptions import ClientException
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
 
-from kustodia_domain.ports.idempotency import StoredResponse
-from kustodia_domain.services.idempotency import MAX_KEY, Claim, IdempotentRequests
+from kustodia_domain.ports.idempotency import REQUEST_CLAIM, Claim, StoredResponse
+from kustodia_domain.services.idempotency import MAX_KEY, IdempotentRequests
 from kustodia_entrypoints.http.bodies import read_body, replaying
 from kustodia_entrypoints.http.tokens import AccessTokens
 
@@ -104,11 +106,15 @@ async def _run_and_store(
             chunks.append(message.get("body", b""))
         await send(message)
 
+    # The request's units of work fence their commits with the claim (ports.idempotency).
+    running = REQUEST_CLAIM.set(claim)
     try:
         await app(scope, replaying(messages), capture)
     except BaseException:
         await requests.abandon(claim)
         raise
+    finally:
+        REQUEST_CLAIM.reset(running)
     # A server error, a refusal before the work (401, 429), a race lost: retry it for real.
     if status >= 500 or status in _NOT_STORED or retryable:  # noqa: PLR2004
         await requests.abandon(claim)

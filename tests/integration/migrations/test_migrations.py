@@ -131,7 +131,7 @@ def test_the_audit_queue_is_not_dropped_while_it_holds_records(empty_database_ur
     config = alembic_config(empty_database_url)
     migrate(empty_database_url)
     asyncio.run(_queue_one_record(empty_database_url))
-    before_queue = _revisions_oldest_first()[-1][1]
+    before_queue = dict(_revisions_oldest_first())["a3d5c8e1f604"]  # the queue's revision
 
     with pytest.raises(RuntimeError, match="audit_pending holds 1 records"):
         command.downgrade(config, before_queue)

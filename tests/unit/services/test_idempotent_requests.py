@@ -8,11 +8,11 @@ import pytest
 
 from kustodia_adapters.in_memory.clock import FixedClock
 from kustodia_adapters.in_memory.idempotency import InMemoryIdempotencyStore
-from kustodia_domain.ports.idempotency import StoredResponse
+from kustodia_domain.ports.idempotency import Claim, StoredResponse
 from kustodia_domain.services.idempotency import (
     CLAIM_LEASE,
-    Claim,
     IdempotencyInProgressError,
+    IdempotencyResponseLostError,
     IdempotentRequests,
 )
 from kustodia_domain.shared.errors import IdempotencyConflictError
@@ -84,5 +84,23 @@ async def test_a_dead_claim_is_still_refused_to_another_request(
 ) -> None:
     await claimed(requests)
     clock.advance(CLAIM_LEASE * 2)
+    with pytest.raises(IdempotencyConflictError):
+        await requests.begin("k", "another request")
+
+
+async def test_a_request_whose_work_committed_is_never_taken_over_nor_freed(
+    requests: IdempotentRequests, clock: FixedClock
+) -> None:
+    first = await claimed(requests)
+    store = requests.store
+    assert isinstance(store, InMemoryIdempotencyStore)
+    assert await store.fence(first, clock.now())  # a unit of work of the request committed
+    await requests.abandon(first)  # its answer was an error after the commit
+
+    with pytest.raises(IdempotencyInProgressError):
+        await requests.begin("k", "h")
+    clock.advance(CLAIM_LEASE)
+    with pytest.raises(IdempotencyResponseLostError):
+        await requests.begin("k", "h")
     with pytest.raises(IdempotencyConflictError):
         await requests.begin("k", "another request")

@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, Update, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kustodia_adapters.sql.standalone import own_transaction
 from kustodia_adapters.sql.tables import idempotency_keys
-from kustodia_domain.ports.idempotency import IdempotencyRecord, IdempotencyStore, StoredResponse
+from kustodia_domain.ports.idempotency import (
+    Claim,
+    IdempotencyRecord,
+    IdempotencyStore,
+    StoredResponse,
+)
 from kustodia_domain.shared.errors import ConcurrencyConflictError
 
 _keys = idempotency_keys.c
@@ -57,6 +62,7 @@ class SqlIdempotencyStore(IdempotencyStore):
                     request_hash=row["request_hash"],
                     created_at=row["created_at"],
                     response=response,
+                    committed_at=row["committed_at"],
                 )
         raise ConcurrencyConflictError(f"idempotency key {key} is being claimed and released")
 
@@ -64,7 +70,7 @@ class SqlIdempotencyStore(IdempotencyStore):
         """One conditional ``UPDATE``: of concurrent take-overs, one matches the old claim."""
         statement = (
             update(idempotency_keys)
-            .where(*_unfinished(key, claimed_at))
+            .where(*_open(key, claimed_at))
             .values(created_at=at)
             .returning(_keys.key)
         )
@@ -87,11 +93,30 @@ class SqlIdempotencyStore(IdempotencyStore):
 
     async def release(self, key: str, claimed_at: datetime) -> None:
         """Drop the unfinished claim; a completed key keeps its response."""
-        statement = delete(idempotency_keys).where(*_unfinished(key, claimed_at))
+        statement = delete(idempotency_keys).where(*_open(key, claimed_at))
         async with own_transaction(self._engine) as transaction:
             await transaction.execute(statement)
+
+
+def fence_statement(claim: Claim, at: datetime) -> Update:
+    """Mark ``claim`` committed, in a unit of work of its request.
+
+    Matches no row if the claim is not that request's any more (taken over, or finished). On
+    PostgreSQL the update holds the key's row lock until the unit commits, so a take-over
+    waits for the commit and then finds the claim committed; on SQLite it takes the write lock.
+    """
+    return (
+        update(idempotency_keys)
+        .where(*_unfinished(claim.key, claim.claimed_at))
+        .values(committed_at=func.coalesce(_keys.committed_at, at))
+    )
 
 
 def _unfinished(key: str, claimed_at: datetime) -> tuple[ColumnElement[bool], ...]:
     """The claim of ``key`` made at ``claimed_at``, while it has no response."""
     return (_keys.key == key, _keys.created_at == claimed_at, _keys.response_status.is_(None))
+
+
+def _open(key: str, claimed_at: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Unfinished, and nothing committed under it: it may be taken over or released."""
+    return (*_unfinished(key, claimed_at), _keys.committed_at.is_(None))

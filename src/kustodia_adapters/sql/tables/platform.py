@@ -124,6 +124,9 @@ idempotency_keys = Table(
     Column("response_status", SmallInteger),
     Column("response_body", LargeBinary),
     Column("response_media_type", Text),
+    # Set by the first unit of work that committed under the claim (see SqlUnitOfWork): from
+    # then on the claim is never taken over nor released, so its request never runs twice.
+    Column("committed_at", UtcDateTime),
     CheckConstraint(
         "(response_status IS NULL) = (response_body IS NULL) "
         "AND (response_status IS NULL) = (response_media_type IS NULL)",
