@@ -23,8 +23,8 @@ from kustodia_adapters.in_memory.store import InMemoryStore
 from kustodia_adapters.in_memory.unit_of_work import CommitFence, InMemoryUnitOfWork
 from kustodia_domain.ports.idempotency import Claim, IdempotencyStore, StoredResponse
 from kustodia_domain.ports.unit_of_work import UnitOfWork
-from kustodia_domain.shared.errors import ConcurrencyConflictError, NotFoundError
-from tests.contract.builders import user
+from kustodia_domain.shared.errors import ConcurrencyConflictError, ConflictError, NotFoundError
+from tests.contract.builders import PAYEE, PAYER, commit_in_new_unit, escrow, user
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=10)
@@ -118,6 +118,59 @@ class CommitFenceContract(ABC):
         with pytest.raises(ConcurrencyConflictError):
             await add_user(fenced(claim), "usr_gone")
         assert await stored_users(fenced(None), "usr_gone") == []
+
+    async def test_a_unit_that_wrote_nothing_neither_needs_the_claim_nor_marks_it(
+        self, keys: IdempotencyStore, fenced: FencedUnit
+    ) -> None:
+        await add_user(fenced(None), "usr_a")
+        claim = await claimed(keys)
+        async with fenced(claim) as uow:
+            await uow.users.get("usr_a")
+            await uow.commit()
+        assert await keys.take_over(claim.key, T0, LATER)
+
+        async with fenced(claim) as uow:  # its claim is gone, and it writes nothing either
+            await uow.users.get("usr_a")
+            await uow.commit()
+
+    async def test_a_unit_whose_writes_all_wait_for_the_commit_is_fenced_too(
+        self, keys: IdempotencyStore, fenced: FencedUnit
+    ) -> None:
+        async with fenced(None) as uow:
+            for party in (PAYER, PAYEE):
+                await uow.users.add(user(party))
+            await uow.commit()
+        claim = await claimed(keys)
+        assert await keys.take_over(claim.key, T0, LATER)
+
+        # An escrow's rows wait for the commit (on PostgreSQL, one statement without BEGIN).
+        with pytest.raises(ConcurrencyConflictError):
+            await commit_in_new_unit(lambda: fenced(claim), lambda uow: uow.escrows.add(escrow()))
+
+        async with fenced(None) as uow:
+            with pytest.raises(NotFoundError):
+                await uow.escrows.get("esc_1")
+
+    async def test_a_unit_refused_at_its_commit_leaves_the_claim_unmarked(
+        self, keys: IdempotencyStore, fenced: FencedUnit
+    ) -> None:
+        async with fenced(None) as uow:
+            for party in (PAYER, PAYEE):
+                await uow.users.add(user(party))
+            await uow.escrows.add(escrow("esc_1", reference="1000001"))
+            await uow.commit()
+        claim = await claimed(keys)
+
+        with pytest.raises(ConflictError):  # the reference is taken
+            await commit_in_new_unit(
+                lambda: fenced(claim),
+                lambda uow: uow.escrows.add(escrow("esc_2", reference="1000001")),
+            )
+
+        record = await keys.claim(claim.key, "hash", LATER)
+        assert record is not None
+        assert record.committed_at is None
+        assert await keys.take_over(claim.key, T0, LATER)
 
     async def test_a_commit_and_a_take_over_of_one_claim_never_both_succeed(
         self, keys: IdempotencyStore, fenced: FencedUnit

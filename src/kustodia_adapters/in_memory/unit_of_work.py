@@ -88,7 +88,7 @@ class InMemoryUnitOfWork(UnitOfWork):
             state = self._store.snapshot()
             for change in transaction.journal:
                 change(state)
-            if self._fence is not None:
+            if self._fence is not None and transaction.journal:
                 await self._fence.check()
             self._store.state = state
             self._transaction = Transaction(self._store.snapshot())

@@ -4,7 +4,8 @@ On PostgreSQL a unit of work starts outside any transaction: at READ COMMITTED e
 statement sees what was committed when it started, inside a transaction or not, so its reads
 run on their own and ``BEGIN`` is not a round trip of its own. A unit whose writes all wait
 for the commit sends them as one statement (:mod:`kustodia_adapters.sql.write_behind`), atomic
-on its own, and needs no ``BEGIN`` nor ``COMMIT`` at all. The first statement that writes
+on its own, and needs no ``BEGIN`` nor ``COMMIT`` at all (unless an idempotency claim fences
+it: see :class:`~kustodia_adapters.sql.unit_of_work.SqlUnitOfWork`). The first statement that writes
 before the commit, or that locks rows, opens the transaction the rest of the unit runs in.
 
 Outside that transaction, the hot statements of the adapters (:class:`DirectStatement`) go
@@ -76,6 +77,8 @@ class SqlTransaction:
     ledger_read: dict[str, LedgerRead] = attrs.field(init=False, factory=dict)
     pending: PendingWrites = attrs.field(init=False, factory=PendingWrites)
     failed: bool = attrs.field(init=False, default=False)
+    wrote: bool = attrs.field(init=False, default=False)
+    """Whether the unit sent a statement that writes or locks (queued rows are ``pending``)."""
     _autocommit: bool = attrs.field(init=False, default=False)
     """Whether SQLAlchemy's connection is switched to autocommit (done at its first use)."""
     _driver: Any = attrs.field(init=False, default=None)
@@ -115,8 +118,10 @@ class SqlTransaction:
             ConflictError: a unique constraint refused the write.
             ConcurrencyConflictError: a concurrent transaction won a race for the same rows.
         """
-        if self.deferred_begin and not self.in_transaction and _writes_or_locks(statement):
-            await self.begin()
+        if _writes_or_locks(statement):
+            self.wrote = True
+            if self.deferred_begin and not self.in_transaction:
+                await self.begin()
         return await self.send(statement, parameters)
 
     async def send(self, statement: Executable, parameters: Parameters = None) -> CursorResult[Any]:

@@ -42,7 +42,9 @@ class SqlUnitOfWork(UnitOfWork):
     only ever inserted (escrow child rows, ledger writes, outbox, notifications, events, audit
     records), and
     on PostgreSQL the escrow's own row, are sent together at the commit
-    (:mod:`kustodia_adapters.sql.write_behind`).
+    (:mod:`kustodia_adapters.sql.write_behind`). A unit fenced by an idempotency claim that
+    wrote anything begins its commit with the fence's update, so on PostgreSQL it is
+    ``BEGIN``, the fence, the write statement and ``COMMIT``.
     """
 
     def __init__(
@@ -112,7 +114,9 @@ class SqlUnitOfWork(UnitOfWork):
         transaction = self._current()
         if transaction.failed:
             raise RuntimeError("a statement of this unit of work failed: it can only roll back")
-        if self._claim is not None and self._clock is not None:
+        # A unit that wrote nothing commits nothing: it neither needs the claim nor marks it.
+        wrote = transaction.wrote or bool(transaction.pending)
+        if self._claim is not None and self._clock is not None and wrote:
             fence = fence_statement(self._claim, self._clock.now())
             if not (await transaction.execute(fence)).rowcount:
                 transaction.failed = True

@@ -188,6 +188,7 @@ async def flush(transaction: SqlTransaction, *, last: bool = False) -> None:
     transaction.ledger_read.clear()
     if not transaction.pending:
         return
+    transaction.wrote = True
     if not last:
         await transaction.begin()
     pending = transaction.pending.take()

@@ -74,8 +74,8 @@ class IdempotentRequests:
         if now - existing.created_at >= self.lease:
             if existing.committed_at is not None:
                 raise IdempotencyResponseLostError(
-                    "the request with this Idempotency-Key was carried out, but its response "
-                    "was lost; read the resource to see the result"
+                    "the request with this Idempotency-Key committed its work, but no response "
+                    "was stored for it; read the resource to see the result"
                 )
             if await self.store.take_over(key, existing.created_at, now):
                 return Claim(key=key, claimed_at=now)

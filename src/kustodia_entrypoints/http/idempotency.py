@@ -7,7 +7,8 @@ users can never collide. Server errors, authentication or rate-limit refusals an
 that carries ``Retry-After`` (a lost optimistic race: the same request may succeed now) are not
 stored: the work did not happen, so a retry must run it. While the request runs, its claim is
 the current one (``REQUEST_CLAIM``): its units of work commit only while the claim is still
-theirs, and mark it committed, so a request is never run twice once its work committed.
+theirs, and mark it committed, so a request whose unit of work committed is never run twice
+(stores outside the unit of work are not fenced; see ``kustodia_domain.ports.idempotency``).
 """
 
 from __future__ import annotations

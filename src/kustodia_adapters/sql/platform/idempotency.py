@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import ColumnElement, Update, delete, func, select, update
+from sqlalchemy import ColumnElement, Update, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kustodia_adapters.sql.standalone import own_transaction
 from kustodia_adapters.sql.tables import idempotency_keys
+from kustodia_adapters.sql.types import UtcDateTime
 from kustodia_domain.ports.idempotency import (
     Claim,
     IdempotencyRecord,
@@ -108,7 +109,7 @@ def fence_statement(claim: Claim, at: datetime) -> Update:
     return (
         update(idempotency_keys)
         .where(*_unfinished(claim.key, claim.claimed_at))
-        .values(committed_at=func.coalesce(_keys.committed_at, at))
+        .values(committed_at=func.coalesce(_keys.committed_at, literal(at, UtcDateTime())))
     )
 
 
