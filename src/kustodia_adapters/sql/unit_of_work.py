@@ -59,8 +59,7 @@ class SqlUnitOfWork(UnitOfWork):
         if claim is not None and clock is None:
             raise ValueError("a unit of work fenced by a claim needs a clock")
         self._engine = engine
-        self._claim = claim
-        self._clock = clock
+        self._fence = None if claim is None or clock is None else (claim, clock)
         self._transaction: SqlTransaction | None = None
         self.users = SqlUserRepository(self._current)
         self.escrows = SqlEscrowRepository(self._current)
@@ -116,8 +115,9 @@ class SqlUnitOfWork(UnitOfWork):
             raise RuntimeError("a statement of this unit of work failed: it can only roll back")
         # A unit that wrote nothing commits nothing: it neither needs the claim nor marks it.
         wrote = transaction.wrote or bool(transaction.pending)
-        if self._claim is not None and self._clock is not None and wrote:
-            fence = fence_statement(self._claim, self._clock.now())
+        if self._fence is not None and wrote:
+            claim, clock = self._fence
+            fence = fence_statement(claim, clock.now())
             if not (await transaction.execute(fence)).rowcount:
                 transaction.failed = True
                 raise ConcurrencyConflictError(

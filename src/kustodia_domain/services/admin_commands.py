@@ -9,8 +9,7 @@ audited by their own code (see :meth:`BackOfficeCommands.resolve_alert`,
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable
 
 import attrs
 
@@ -22,6 +21,7 @@ from kustodia_domain.identity.model import KycLevel, User
 from kustodia_domain.ports.clock import Clock
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.services.audit_log import AuditLog
+from kustodia_domain.services.audited import Audited
 from kustodia_domain.services.holds import ClearHoldHandler, HoldEscrow, HoldEscrowHandler
 from kustodia_domain.services.kyc import change_kyc_level
 from kustodia_domain.services.payouts import ReissuePayout, ReissuePayoutHandler
@@ -37,8 +37,6 @@ from kustodia_domain.services.risk_gate import RiskGate
 from kustodia_domain.services.risk_profiles import ProfileKeeper
 from kustodia_domain.services.staff import ACTORS, require_role
 from kustodia_domain.shared.errors import NotFoundError
-
-_T = TypeVar("_T")
 
 
 @attrs.frozen(kw_only=True)
@@ -88,28 +86,29 @@ class BackOfficeCommands:
 
     async def hold(self, cmd: HoldEscrow) -> Escrow:
         await self._admin(cmd.admin_id)
-        return await self._chained(self.hold_escrow.execute(cmd))
+        return await Audited(self.hold_escrow.execute, self.audit).execute(cmd)
 
     async def clear_hold(self, cmd: HoldEscrow) -> Escrow:
         await self._admin(cmd.admin_id)
-        return await self._chained(self.clear_hold_handler.execute(cmd))
+        return await Audited(self.clear_hold_handler.execute, self.audit).execute(cmd)
 
     async def assess(self, admin_id: str, dispute_id: str) -> Assessment:
         await self._admin(admin_id)
         cmd = AssessDispute(dispute_id=dispute_id, requested_by=admin_id)
-        return await self._chained(self.disputes.assess.execute(cmd))
+        return await Audited(self.disputes.assess.execute, self.audit).execute(cmd)
 
     async def resolve(self, cmd: ResolveDispute) -> Dispute:
         await self._admin(cmd.admin_id)
-        return await self._chained(self.disputes.resolve.execute(cmd))
+        return await Audited(self.disputes.resolve.execute, self.audit).execute(cmd)
 
     async def approve_resolution(self, cmd: ApproveResolution) -> Dispute:
         await self._admin(cmd.admin_id)
-        return await self._chained(self.disputes.approve.execute(cmd))
+        return await Audited(self.disputes.approve.execute, self.audit).execute(cmd)
 
     async def reissue_payout(self, admin_id: str, cmd: ReissuePayout) -> Escrow:
         await self._admin(admin_id)
-        return await self._chained(self.reissue.execute(attrs.evolve(cmd, requested_by=admin_id)))
+        reissue = attrs.evolve(cmd, requested_by=admin_id)
+        return await Audited(self.reissue.execute, self.audit).execute(reissue)
 
     async def resolve_alert(self, admin_id: str, alert_id: str, *, fraud: bool, note: str) -> Alert:
         """Clear an alert as a false positive, or confirm fraud.
@@ -130,16 +129,6 @@ class BackOfficeCommands:
             admin_id, "fraud.alert_resolved", "alert", alert_id, {"state": alert.state.value}
         )
         return alert
-
-    async def _chained(self, command: Awaitable[_T]) -> _T:
-        """Run a handler that commits its own audit record, then chain what is pending.
-
-        Chaining never raises (the worker's pass chains whatever is left), so a failure of the
-        trail after the commit does not turn done work into a 5xx.
-        """
-        result = await command
-        await self.audit.chain_after_commit()
-        return result
 
     async def _admin(self, admin_id: str) -> None:
         async with self.uow() as uow:
