@@ -21,10 +21,12 @@ from kustodia_domain.escrow.terms import (
 from kustodia_domain.identity.model import User
 from kustodia_domain.ledger.accounts import Account
 from kustodia_domain.ledger.transactions import LedgerTransaction, TransactionBuilder
+from kustodia_domain.ports.tickets import TicketRepository
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.shared.clabe import Clabe
 from kustodia_domain.shared.ids import DisputeId, EscrowId, UserId
 from kustodia_domain.shared.money import MXN, Money
+from kustodia_domain.support.model import Ticket, TicketStatus
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 """Opens a new unit of work over the store of the adapter under test."""
@@ -206,3 +208,34 @@ async def commit_in_new_unit(
     async with new_uow() as uow:
         await write(uow)
         await uow.commit()
+
+
+class CommittingTickets(TicketRepository):
+    """The ticket port driven as the use cases drive it: each call in a unit of its own.
+
+    Writes commit their unit; a refusal, at the call or at the commit, leaves the store as it
+    was (the unit is left without committing).
+    """
+
+    def __init__(self, new_uow: UnitOfWorkFactory) -> None:
+        self._new_uow = new_uow
+
+    async def add(self, ticket: Ticket) -> None:
+        await commit_in_new_unit(self._new_uow, lambda uow: uow.tickets.add(ticket))
+
+    async def save(self, ticket: Ticket) -> None:
+        await commit_in_new_unit(self._new_uow, lambda uow: uow.tickets.save(ticket))
+
+    async def get(self, ticket_id: str) -> Ticket:
+        async with self._new_uow() as uow:
+            return await uow.tickets.get(ticket_id)
+
+    async def list_for_owner(self, owner_id: str, *, limit: int, offset: int) -> Sequence[Ticket]:
+        async with self._new_uow() as uow:
+            return await uow.tickets.list_for_owner(owner_id, limit=limit, offset=offset)
+
+    async def list_all(
+        self, *, status: TicketStatus | None, limit: int, offset: int
+    ) -> Sequence[Ticket]:
+        async with self._new_uow() as uow:
+            return await uow.tickets.list_all(status=status, limit=limit, offset=offset)

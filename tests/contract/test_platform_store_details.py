@@ -15,7 +15,7 @@ from kustodia_adapters.in_memory.audit import InMemoryAuditTrail
 from kustodia_adapters.in_memory.credentials import InMemoryCredentialStore
 from kustodia_adapters.in_memory.idempotency import InMemoryIdempotencyStore
 from kustodia_adapters.in_memory.store import InMemoryStore
-from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
+from kustodia_adapters.in_memory.unit_of_work import InMemoryUnitOfWork
 from kustodia_adapters.in_memory.webhooks import InMemoryWebhookReceipts
 from kustodia_domain.audit.chain import AuditRecord, verify
 from kustodia_domain.identity.credentials import LoginThrottle, RefreshToken
@@ -26,6 +26,7 @@ from kustodia_domain.ports.tickets import TicketRepository
 from kustodia_domain.ports.webhooks import WebhookReceipts
 from kustodia_domain.shared.errors import ConflictError, NotFoundError
 from kustodia_domain.support.model import Ticket, TicketStatus
+from tests.contract.builders import CommittingTickets, UnitOfWorkFactory
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -51,7 +52,12 @@ def _token(token_id: str, family: str = "fam_1", **fields: datetime | None) -> R
 class TicketDetailsContract(ABC):
     @pytest.fixture
     @abstractmethod
-    def tickets(self) -> TicketRepository: ...
+    async def new_uow(self) -> UnitOfWorkFactory:
+        """Units of work over one empty store of the adapter under test."""
+
+    @pytest.fixture
+    def tickets(self, new_uow: UnitOfWorkFactory) -> TicketRepository:
+        return CommittingTickets(new_uow)
 
     async def test_a_ticket_reads_back_with_its_replies_and_version(
         self, tickets: TicketRepository
@@ -258,8 +264,9 @@ class ReceiptDetailsContract(ABC):
 
 class TestInMemoryTicketDetails(TicketDetailsContract):
     @pytest.fixture
-    def tickets(self) -> TicketRepository:
-        return InMemoryTicketRepository()
+    async def new_uow(self) -> UnitOfWorkFactory:
+        store = InMemoryStore()
+        return lambda: InMemoryUnitOfWork(store)
 
 
 class TestInMemoryAuditDetails(AuditDetailsContract):

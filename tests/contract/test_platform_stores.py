@@ -17,7 +17,7 @@ from kustodia_adapters.in_memory.audit import InMemoryAuditTrail
 from kustodia_adapters.in_memory.credentials import InMemoryCredentialStore
 from kustodia_adapters.in_memory.idempotency import InMemoryIdempotencyStore
 from kustodia_adapters.in_memory.store import InMemoryStore
-from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
+from kustodia_adapters.in_memory.unit_of_work import InMemoryUnitOfWork
 from kustodia_adapters.in_memory.webhooks import InMemoryWebhookReceipts
 from kustodia_domain.audit.chain import AuditRecord, verify
 from kustodia_domain.identity.credentials import LoginThrottle, RefreshToken
@@ -28,6 +28,7 @@ from kustodia_domain.ports.tickets import TicketRepository
 from kustodia_domain.ports.webhooks import WebhookReceipts
 from kustodia_domain.shared.errors import ConcurrencyConflictError, NotFoundError
 from kustodia_domain.support.model import Ticket, TicketStatus
+from tests.contract.builders import CommittingTickets, UnitOfWorkFactory
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -35,7 +36,37 @@ T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 class TicketRepositoryContract(ABC):
     @pytest.fixture
     @abstractmethod
-    def tickets(self) -> TicketRepository: ...
+    async def new_uow(self) -> UnitOfWorkFactory:
+        """Units of work over one empty store of the adapter under test."""
+
+    @pytest.fixture
+    def tickets(self, new_uow: UnitOfWorkFactory) -> TicketRepository:
+        return CommittingTickets(new_uow)
+
+    async def test_a_ticket_is_stored_only_when_its_unit_commits(
+        self, new_uow: UnitOfWorkFactory
+    ) -> None:
+        ticket = Ticket.open(ticket_id="tkt_1", owner_id="usr_1", subject="s", body="b", at=T0)
+        async with new_uow() as uow:
+            await uow.tickets.add(ticket)
+            async with new_uow() as other:
+                with pytest.raises(NotFoundError):
+                    await other.tickets.get("tkt_1")
+        async with new_uow() as uow:
+            with pytest.raises(NotFoundError):
+                await uow.tickets.get("tkt_1")
+            await uow.tickets.add(ticket)
+            await uow.commit()
+
+        async with new_uow() as uow:
+            stored = await uow.tickets.get("tkt_1")
+            stored.move_to(TicketStatus.CLOSED, T0)
+            await uow.tickets.save(stored)
+            # Left without committing: the change is not kept.
+
+        async with new_uow() as uow:
+            assert (await uow.tickets.get("tkt_1")).status is TicketStatus.OPEN
+            assert await uow.tickets.list_all(status=TicketStatus.CLOSED, limit=5, offset=0) == []
 
     async def test_a_ticket_saved_from_a_stale_read_is_a_conflict(
         self, tickets: TicketRepository
@@ -181,8 +212,9 @@ class WebhookReceiptsContract(ABC):
 
 class TestInMemoryTickets(TicketRepositoryContract):
     @pytest.fixture
-    def tickets(self) -> TicketRepository:
-        return InMemoryTicketRepository()
+    async def new_uow(self) -> UnitOfWorkFactory:
+        store = InMemoryStore()
+        return lambda: InMemoryUnitOfWork(store)
 
 
 class TestInMemoryAuditTrail(AuditTrailContract):

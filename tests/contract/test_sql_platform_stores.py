@@ -11,12 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kustodia_adapters.sql.platform.audit import SqlAuditTrail
 from kustodia_adapters.sql.platform.credentials import SqlCredentialStore
 from kustodia_adapters.sql.platform.idempotency import SqlIdempotencyStore
-from kustodia_adapters.sql.platform.tickets import SqlTicketRepository
 from kustodia_adapters.sql.platform.webhooks import SqlWebhookReceipts
 from kustodia_domain.ports.audit import AuditTrail
 from kustodia_domain.ports.credentials import CredentialStore
 from kustodia_domain.ports.idempotency import IdempotencyStore
-from kustodia_domain.ports.tickets import TicketRepository
 from kustodia_domain.ports.webhooks import WebhookReceipts
 from tests.contract.sql_stores import PostgresStore, SqliteStore
 from tests.contract.test_platform_store_details import (
@@ -33,12 +31,6 @@ from tests.contract.test_platform_stores import (
     TicketRepositoryContract,
     WebhookReceiptsContract,
 )
-
-
-class SqlTickets:
-    @pytest.fixture
-    def tickets(self, sql_engine: AsyncEngine) -> TicketRepository:
-        return SqlTicketRepository(sql_engine)
 
 
 class SqlAudit:
@@ -65,11 +57,11 @@ class SqlReceipts:
         return SqlWebhookReceipts(sql_engine)
 
 
-class TestSqliteTickets(SqliteStore, SqlTickets, TicketRepositoryContract):
+class TestSqliteTickets(SqliteStore, TicketRepositoryContract):
     pass
 
 
-class TestPostgresTickets(PostgresStore, SqlTickets, TicketRepositoryContract):
+class TestPostgresTickets(PostgresStore, TicketRepositoryContract):
     pass
 
 
@@ -105,11 +97,11 @@ class TestPostgresWebhookReceipts(PostgresStore, SqlReceipts, WebhookReceiptsCon
     pass
 
 
-class TestSqliteTicketDetails(SqliteStore, SqlTickets, TicketDetailsContract):
+class TestSqliteTicketDetails(SqliteStore, TicketDetailsContract):
     pass
 
 
-class TestPostgresTicketDetails(PostgresStore, SqlTickets, TicketDetailsContract):
+class TestPostgresTicketDetails(PostgresStore, TicketDetailsContract):
     pass
 
 

@@ -259,3 +259,25 @@ def test_a_request_whose_response_was_lost_after_its_commit_is_not_run_again(
         assert (retry.status_code, retry.json()["code"]) == (409, "idempotency.response_lost")
         mine = _call(client, "GET", "/v1/escrows?limit=100", ana)["items"]
         assert [e["id"] for e in mine if e["description"] == "Once only"] == [first.json()["id"]]
+
+
+def test_a_ticket_whose_response_was_lost_after_its_commit_is_not_opened_again(
+    database_url: str,
+) -> None:
+    """Tickets commit in the request's unit of work, so the claim's commit mark covers them."""
+    container = _container(database_url)
+    assert _seed(container) is True
+    with TestClient(app_for(container), raise_server_exceptions=False) as client:
+        ana = _login(client, ANA.email, ANA.password)
+        help_please = {"subject": "Once only", "body": "Where is my money?"}
+        headers = {"Idempotency-Key": "ticket-once", "Authorization": f"Bearer {ana}"}
+        first = client.post("/v1/tickets", json=help_please, headers=headers)
+        assert first.status_code == 201
+        asyncio.run(_forget_stored_responses(database_url))
+        _call(client, "POST", "/v1/sandbox/clock/advance", ana, body={"seconds": 600})
+
+        retry = client.post("/v1/tickets", json=help_please, headers=headers)
+
+        assert (retry.status_code, retry.json()["code"]) == (409, "idempotency.response_lost")
+        mine = _call(client, "GET", "/v1/tickets?limit=100", ana)["items"]
+        assert [t["id"] for t in mine if t["subject"] == "Once only"] == [first.json()["id"]]

@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kustodia_adapters.sql.platform.tickets import SqlTicketRepository
+from kustodia_adapters.sql.platform.webhooks import SqlWebhookReceipts
 from kustodia_adapters.sql.tables import (
     disputes,
     escrow_deposits,
     escrow_payouts,
     escrow_settlements,
     users,
+    webhook_receipts,
 )
 from kustodia_adapters.sql.tables import tickets as tickets_table
 from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
@@ -159,13 +160,18 @@ async def test_text_holding_nul_is_refused_by_postgresql_as_invalid_input_and_no
     opened.post_message(
         message_id="msg_1", author_id=UserId(PAYER), is_admin=False, body="x\x00", at=T0
     )
-    tickets = SqlTicketRepository(sql_engine)
+    receipts = SqlWebhookReceipts(sql_engine)
     units = partial(SqlUnitOfWork, sql_engine)
+
+    async def receive() -> None:
+        await receipts.first_seen("sig\x00", T0)
+
     await commit_in_new_unit(units, _parties_and_escrow)
     writes: tuple[Callable[[], Awaitable[None]], ...] = (
         lambda: commit_in_new_unit(units, lambda uow: uow.users.add(named)),  # a text column
         lambda: commit_in_new_unit(units, lambda uow: uow.disputes.add(opened)),  # JSON
-        lambda: tickets.add(ticket),  # a store outside the unit of work
+        lambda: commit_in_new_unit(units, lambda uow: uow.tickets.add(ticket)),  # text again
+        receive,  # a store outside the unit of work
     )
 
     if sql_engine.dialect.name == "sqlite":
@@ -174,7 +180,8 @@ async def test_text_holding_nul_is_refused_by_postgresql_as_invalid_input_and_no
         async with units() as uow:
             assert (await uow.users.get("usr_nul")).full_name == "Ana\x00López"
             assert (await uow.disputes.get("dsp_1")).messages[-1].body == "x\x00"
-        assert (await tickets.get("tkt_nul")).subject == "a\x00b"
+            assert (await uow.tickets.get("tkt_nul")).subject == "a\x00b"
+        assert await receipts.seen("sig\x00")
         return
     for write in writes:
         with pytest.raises(ValidationError) as refused:
@@ -183,6 +190,7 @@ async def test_text_holding_nul_is_refused_by_postgresql_as_invalid_input_and_no
     assert await _count(sql_engine, users) == 2
     assert await _count(sql_engine, disputes) == 0
     assert await _count(sql_engine, tickets_table) == 0
+    assert await _count(sql_engine, webhook_receipts) == 0
 
 
 async def _parties_and_escrow(uow: UnitOfWork) -> None:

@@ -32,6 +32,7 @@ from kustodia_domain.ports.notifications import Notification
 from kustodia_domain.ports.outbox import OutboxMessage
 from kustodia_domain.ports.reconciliation import UnmatchedDeposit
 from kustodia_domain.shared.events import DomainEvent
+from kustodia_domain.support.model import Ticket
 
 T = TypeVar("T")
 
@@ -82,6 +83,7 @@ class StoreState:
     notifications: dict[str, Notification] = attrs.field(factory=dict)
     unmatched_deposits: dict[str, UnmatchedDeposit] = attrs.field(factory=dict)
     audit_pending: list[AuditRecord] = attrs.field(factory=list)
+    tickets: dict[str, Ticket] = attrs.field(factory=dict)
     """Audit records committed by units of work, oldest first, not chained yet."""
 
     def fork(self) -> StoreState:

@@ -17,6 +17,7 @@ from kustodia_adapters.in_memory.notifications import InMemoryNotificationReposi
 from kustodia_adapters.in_memory.outbox import InMemoryOutbox
 from kustodia_adapters.in_memory.reconciliation import InMemoryUnmatchedDepositRepository
 from kustodia_adapters.in_memory.store import InMemoryStore, Transaction
+from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
 from kustodia_adapters.in_memory.users import InMemoryUserRepository
 from kustodia_domain.ports.clock import Clock
 from kustodia_domain.ports.idempotency import Claim
@@ -61,6 +62,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.notifications = InMemoryNotificationRepository(self._current)
         self.unmatched_deposits = InMemoryUnmatchedDepositRepository(self._current)
         self.audit = InMemoryPendingAudit(self._current)
+        self.tickets = InMemoryTicketRepository(self._current)
 
     async def __aenter__(self) -> Self:
         if self._transaction is not None:

@@ -1,6 +1,6 @@
 """A transaction of its own for each call of a store that lives outside the unit of work.
 
-Tickets, the audit trail, credentials, idempotency keys, webhook receipts, evidence blobs, KYC
+The audit trail, credentials, idempotency keys, webhook receipts, evidence blobs, KYC
 sessions, the queue of reconciliation differences and the fraud engine's stores share no
 transaction with money, so each call checks a connection out of the pool, runs its statements
 in one transaction and commits. Statements go through

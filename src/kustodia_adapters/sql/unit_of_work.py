@@ -20,6 +20,7 @@ from kustodia_adapters.sql.outbox import SqlOutbox
 from kustodia_adapters.sql.platform.idempotency import fence_statement
 from kustodia_adapters.sql.reconciliation import SqlUnmatchedDepositRepository
 from kustodia_adapters.sql.session import SqlTransaction
+from kustodia_adapters.sql.tickets import SqlTicketRepository
 from kustodia_adapters.sql.users import SqlUserRepository
 from kustodia_adapters.sql.write_behind import flush
 from kustodia_domain.ports.clock import Clock
@@ -70,6 +71,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.notifications = SqlNotificationRepository(self._current)
         self.unmatched_deposits = SqlUnmatchedDepositRepository(self._current)
         self.audit = SqlPendingAudit(self._current)
+        self.tickets = SqlTicketRepository(self._current)
 
     async def __aenter__(self) -> Self:
         if self._transaction is not None:

@@ -5,9 +5,9 @@ writes and commits while a claim is current commits only if the claim is still t
 request's, and marks it committed in the same transaction (``committed_at``): a request that
 outlived its lease and was taken over writes nothing through a unit of work, and a claim whose
 work committed is never taken over, even when its response was never stored (the process died
-between the commit and the store). Stores outside the unit of work (tickets, the fraud
-engine's lists, overrides and alerts, reconciliation runs) write in transactions of their own,
-which the claim does not fence.
+between the commit and the store). Stores outside the unit of work (the fraud engine's lists,
+overrides and alerts, reconciliation runs) write in transactions of their own, which the claim
+does not fence.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Support tickets, stored apart from the unit of work (they share no transaction with money)."""
+"""Support tickets, in the unit of work (``uow.tickets``).
+
+A ticket commits with its unit, so a change to it, its audit record and the request's
+idempotency claim are one transaction (see :mod:`kustodia_domain.ports.idempotency`).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ class TicketRepository(Protocol):
 
     ``add`` stores a new ticket at version 1; ``save`` writes only if the stored version is the
     one the ticket was read at (else ``ConcurrencyConflictError``, nothing written) and bumps it;
-    ``get`` raises ``NotFoundError``. Reads return copies.
+    ``get`` raises ``NotFoundError``. Reads return copies. Nothing is visible outside the unit
+    before its commit.
     """
 
     @abstractmethod

@@ -17,6 +17,7 @@ from kustodia_domain.ports.repositories import (
     EscrowRepository,
     UserRepository,
 )
+from kustodia_domain.ports.tickets import TicketRepository
 
 
 class UnitOfWork(Protocol):
@@ -35,6 +36,7 @@ class UnitOfWork(Protocol):
     notifications: NotificationRepository
     unmatched_deposits: UnmatchedDepositRepository
     audit: PendingAudit
+    tickets: TicketRepository
 
     @abstractmethod
     async def __aenter__(self) -> Self:

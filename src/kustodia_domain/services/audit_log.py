@@ -31,7 +31,7 @@ class AuditLog:
     here with its actor (``None`` for the system: scheduler, rail webhooks). A command that
     changes its unit of work's state adds its record to the unit (``uow.audit``), and
     :meth:`chain` moves committed records onto the chain; stores outside the unit of work
-    (tickets, lists, alerts) are audited with :meth:`record` after their change.
+    (fraud lists, alerts) are audited with :meth:`record` after their change.
     """
 
     trail: AuditTrail

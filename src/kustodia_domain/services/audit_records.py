@@ -14,6 +14,7 @@ from kustodia_domain.disputes.assessment import Assessment
 from kustodia_domain.disputes.model import Dispute, Evidence, Message, ResolutionDecision
 from kustodia_domain.escrow.model import Escrow
 from kustodia_domain.identity.model import User
+from kustodia_domain.support.model import Reply, Ticket, TicketStatus
 
 
 def escrow_changed(action: str, actor_id: str, escrow: Escrow, at: datetime) -> AuditRecord:
@@ -190,4 +191,30 @@ def payout_reissued(
         subject_id=payout_id,
         at=at,
         details={"escrow_id": escrow.id, "new_destination": new_destination},
+    )
+
+
+def ticket_replied(staff_id: str, ticket: Ticket, reply: Reply) -> AuditRecord:
+    """Staff answered a ticket (the text stays out of the trail), with the status it left."""
+    return AuditRecord(
+        actor_id=staff_id,
+        action="ticket.replied",
+        subject_type="ticket",
+        subject_id=ticket.id,
+        at=reply.posted_at,
+        details={"status": ticket.status.value, "reply_id": reply.id},
+    )
+
+
+def ticket_status_changed(
+    admin_id: str, ticket: Ticket, previous: TicketStatus, at: datetime
+) -> AuditRecord:
+    """An admin moved a ticket from ``previous`` to its current status."""
+    return AuditRecord(
+        actor_id=admin_id,
+        action="ticket.status_changed",
+        subject_type="ticket",
+        subject_id=ticket.id,
+        at=at,
+        details={"from": previous.value, "to": ticket.status.value},
     )

@@ -27,7 +27,6 @@ from kustodia_domain.ports.payment_rail import PaymentRail
 from kustodia_domain.ports.rail_statement import RailStatementReader
 from kustodia_domain.ports.reconciliation_queue import ReconciliationQueue
 from kustodia_domain.ports.risk import RiskScreen
-from kustodia_domain.ports.tickets import TicketRepository
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.ports.webhooks import WebhookReceipts
 from kustodia_domain.ports.yield_rate import YieldRateProvider
@@ -99,7 +98,6 @@ class Ports:
     rates: YieldRateProvider
     policy: PlatformPolicy = PlatformPolicy()
     # The platform's edges (auth, support, audit, back office, idempotency, webhooks):
-    tickets: TicketRepository
     audit: AuditTrail
     hasher: PasswordHasher
     credentials: CredentialStore
@@ -253,7 +251,7 @@ class PlatformUseCases:
             auth=auth,
             profiles=Profiles(p.uow),
             party=audited_party_commands(party, audit),
-            support=SupportUseCases(p.uow, p.tickets, p.clock, p.ids, audit),
+            support=SupportUseCases(p.uow, p.clock, p.ids, audit),
             audit=audit,
             back_office=BackOfficeQueries(p.uow, p.back_office, p.alerts, audit),
             admin=BackOfficeCommands(

@@ -26,7 +26,6 @@ from kustodia_adapters.in_memory.payment_rail import InMemoryPaymentRail
 from kustodia_adapters.in_memory.rail_statement import InMemoryRailStatement
 from kustodia_adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
 from kustodia_adapters.in_memory.store import InMemoryStore
-from kustodia_adapters.in_memory.tickets import InMemoryTicketRepository
 from kustodia_adapters.in_memory.unit_of_work import CommitFence, InMemoryUnitOfWork
 from kustodia_adapters.in_memory.webhooks import InMemoryWebhookReceipts
 from kustodia_adapters.in_memory.yield_rate import FixedYieldRate
@@ -125,7 +124,6 @@ def in_memory_ports(
         blobs=InMemoryBlobStore(),
         rates=FixedYieldRate(),
         policy=policy or PlatformPolicy(),
-        tickets=InMemoryTicketRepository(),
         audit=audit,
         hasher=hasher or fast_hasher(),
         credentials=InMemoryCredentialStore(),

@@ -2,7 +2,7 @@
 
 Every store is a SQL adapter (on SQLite three of them in a second file, see below): the unit of
 work's repositories (users, escrows, disputes, the ledger, events, outbox, notifications,
-unmatched deposits), the party history, support tickets, the audit trail, credentials,
+unmatched deposits, support tickets), the party history, the audit trail, credentials,
 idempotency keys, webhook receipts, evidence blobs, KYC sessions, the queue of reconciliation
 differences, the back office's reads and the fraud engine's stores (history, profiles, lists,
 alerts, overrides). The rule engine reads the same history, profile and list stores the use
@@ -56,7 +56,6 @@ from kustodia_adapters.sql.platform.credentials import SqlCredentialStore
 from kustodia_adapters.sql.platform.idempotency import SqlIdempotencyStore
 from kustodia_adapters.sql.platform.kyc import SqlKycSessions
 from kustodia_adapters.sql.platform.reconciliation_queue import SqlReconciliationQueue
-from kustodia_adapters.sql.platform.tickets import SqlTicketRepository
 from kustodia_adapters.sql.platform.webhooks import SqlWebhookReceipts
 from kustodia_adapters.sql.unit_of_work import SqlUnitOfWork
 from kustodia_domain.ports.assessor import DisputeAssessor
@@ -155,7 +154,6 @@ def sql_ports(
         blobs=SqlBlobStore(engine),
         rates=FixedYieldRate(),
         policy=policy or PlatformPolicy(),
-        tickets=SqlTicketRepository(engine),
         audit=SqlAuditTrail(engine),
         hasher=hasher or fast_hasher(),
         credentials=SqlCredentialStore(engine),
