@@ -8,6 +8,7 @@ Idempotency-Key, and the retry would open a second escrow). The worker chains th
 from __future__ import annotations
 
 import pytest
+from structlog.testing import capture_logs
 
 from kustodia_domain.audit.chain import AuditEntry, AuditRecord
 from tests.http.harness import Person, World, allow_all, payment_terms
@@ -32,10 +33,15 @@ def test_a_retry_after_the_trail_failed_replays_the_answer_and_opens_no_second_e
     trail_unreachable(world, monkeypatch)
     headers = {"Idempotency-Key": "create-once"}
 
-    first = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
+    with capture_logs() as logs:
+        first = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
     retry = world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
 
     assert first.status_code == 201
+    absorbed = [e for e in logs if e["event"] == "audit chaining after commit failed"]
+    assert [(e["log_level"], str(e["exc_info"])) for e in absorbed] == [
+        ("warning", "connection to the audit database lost")
+    ]
     assert (retry.status_code, retry.json()) == (201, first.json())
     assert retry.headers["idempotent-replayed"] == "true"
     assert len(world.ok("GET", "/v1/escrows", payer)["items"]) == 1

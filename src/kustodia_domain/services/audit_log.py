@@ -10,6 +10,7 @@ import attrs
 from kustodia_domain.audit.chain import AuditEntry, AuditRecord, AuditValue, ChainCheck, verify
 from kustodia_domain.ports.audit import AuditTrail
 from kustodia_domain.ports.clock import Clock
+from kustodia_domain.ports.reporting import Report, unreported
 from kustodia_domain.shared.errors import ConcurrencyConflictError
 
 T = TypeVar("T")
@@ -36,6 +37,8 @@ class AuditLog:
 
     trail: AuditTrail
     clock: Clock
+    report: Report = unreported
+    """Told of every failure :meth:`chain_after_commit` absorbs."""
 
     async def record(
         self,
@@ -108,13 +111,13 @@ class AuditLog:
 
         Never raises: the command's work is done and its record committed with it, so a
         failure here must not turn its answer into an error (a client would retry work that
-        is done). Whatever is left is chained by the worker's next :meth:`chain`, which does
-        report failures.
+        is done). The failure goes to ``report``; whatever is left is chained by the worker's
+        next :meth:`chain`.
         """
         try:
             await self.trail.chain_pending(CHAIN_BATCH)
-        except Exception:  # the worker chains it and reports (see above)
-            return
+        except Exception as error:  # the worker chains it (see above)
+            self.report("audit chaining after commit failed", error)
 
     async def page(self, *, offset: int = 0, limit: int = 50) -> Sequence[AuditEntry]:
         """Entries oldest first (``limit`` at most 200)."""

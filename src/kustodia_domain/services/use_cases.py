@@ -26,6 +26,7 @@ from kustodia_domain.ports.notifications import Notifier
 from kustodia_domain.ports.payment_rail import PaymentRail
 from kustodia_domain.ports.rail_statement import RailStatementReader
 from kustodia_domain.ports.reconciliation_queue import ReconciliationQueue
+from kustodia_domain.ports.reporting import Report, unreported
 from kustodia_domain.ports.risk import RiskScreen
 from kustodia_domain.ports.unit_of_work import UnitOfWork
 from kustodia_domain.ports.webhooks import WebhookReceipts
@@ -121,6 +122,8 @@ class Ports:
     statement: RailStatementReader
     reconciliation: ReconciliationQueue
     login: LoginPolicy = LoginPolicy()
+    report: Report = unreported
+    """Where failures absorbed on purpose go (chaining after a commit)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -229,7 +232,7 @@ class PlatformUseCases:
     @classmethod
     def build(cls, p: Ports, uc: UseCases) -> PlatformUseCases:
         """Wire the platform's use cases to ``p`` and to the core handlers of ``uc``."""
-        audit = AuditLog(p.audit, p.clock)
+        audit = AuditLog(p.audit, p.clock, p.report)
         auth = AuthUseCases(
             p.uow, p.clock, p.ids, uc.register_user, p.hasher, p.credentials, p.secrets, p.login
         )

@@ -46,6 +46,7 @@ from kustodia_domain.ports.risk import RiskScreen
 from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.policy_assessor import PolicyDisputeAssessor
 from kustodia_domain.services.use_cases import Ports, UseCases
+from kustodia_entrypoints.bootstrap.reporting import log_absorbed
 
 FAST_HASHER_KIB = 64
 """argon2id memory for tests and demos: the same algorithm at a cost that keeps them quick."""
@@ -141,6 +142,7 @@ def in_memory_ports(
         email_is_permanent=drops_message,
         statement=statement or InMemoryRailStatement(rail),
         reconciliation=InMemoryReconciliationQueue(),
+        report=log_absorbed,
     )
 
 

@@ -71,6 +71,7 @@ from kustodia_domain.services.config import PlatformPolicy
 from kustodia_domain.services.policy_assessor import PolicyDisputeAssessor
 from kustodia_domain.services.use_cases import Ports, UseCases
 from kustodia_entrypoints.bootstrap.in_memory import fast_hasher, rule_engine
+from kustodia_entrypoints.bootstrap.reporting import log_absorbed
 
 
 @attrs.frozen(kw_only=True)
@@ -171,6 +172,7 @@ def sql_ports(
         email_is_permanent=drops_message,
         statement=statement,
         reconciliation=SqlReconciliationQueue(engine),
+        report=log_absorbed,
     )
 
 

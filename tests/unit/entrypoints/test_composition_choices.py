@@ -20,7 +20,9 @@ from kustodia_entrypoints.bootstrap.containers import (
     notifier,
     rails,
 )
+from kustodia_entrypoints.bootstrap.in_memory import build_in_memory
 from kustodia_entrypoints.bootstrap.readiness import AlwaysReady, DatabaseReadiness
+from kustodia_entrypoints.bootstrap.reporting import log_absorbed
 from kustodia_entrypoints.bootstrap.settings import SettingsError, load_settings
 from kustodia_entrypoints.bootstrap.sql import sql_ports
 
@@ -159,3 +161,19 @@ def test_sqlite_ports_refuse_fraud_stores_on_the_units_file(risk_file: str | Non
             rail=rail,
             statement=InMemoryRailStatement(rail),
         )
+
+
+def test_both_composition_roots_log_the_failures_use_cases_absorb() -> None:
+    engine = create_engine("sqlite+aiosqlite:///kustodia.db")
+    risk_engine = create_engine("sqlite+aiosqlite:///kustodia-risk.db")
+    rail = InMemoryPaymentRail(FixedClock())
+    ports = sql_ports(
+        engine,
+        risk_engine=risk_engine,
+        clock=FixedClock(),
+        rail=rail,
+        statement=InMemoryRailStatement(rail),
+    )
+
+    assert ports.report is log_absorbed
+    assert build_in_memory().use_cases.platform.audit.report is log_absorbed
