@@ -83,8 +83,8 @@ class StoreState:
     notifications: dict[str, Notification] = attrs.field(factory=dict)
     unmatched_deposits: dict[str, UnmatchedDeposit] = attrs.field(factory=dict)
     audit_pending: list[AuditRecord] = attrs.field(factory=list)
-    tickets: dict[str, Ticket] = attrs.field(factory=dict)
     """Audit records committed by units of work, oldest first, not chained yet."""
+    tickets: dict[str, Ticket] = attrs.field(factory=dict)
 
     def fork(self) -> StoreState:
         """A copy with new containers and shared (never mutated) values."""

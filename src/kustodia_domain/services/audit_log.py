@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -117,7 +118,8 @@ class AuditLog:
         try:
             await self.trail.chain_pending(CHAIN_BATCH)
         except Exception as error:  # the worker chains it (see above)
-            self.report("audit chaining after commit failed", error)
+            with contextlib.suppress(Exception):  # a reporter that fails changes nothing
+                self.report("audit chaining after commit failed", error)
 
     async def page(self, *, offset: int = 0, limit: int = 50) -> Sequence[AuditEntry]:
         """Entries oldest first (``limit`` at most 200)."""

@@ -130,3 +130,20 @@ async def test_chaining_after_a_commit_never_fails_the_command_and_the_worker_ca
     assert await broken.count() == 0
     assert await log.chain() == 1
     assert await broken.count() == 1
+
+
+async def test_a_failure_absorbed_after_a_commit_is_reported_even_if_reporting_fails() -> None:
+    lost = OSError("connection to the database lost")
+    reported: list[tuple[str, BaseException]] = []
+
+    def report(what: str, error: BaseException) -> None:
+        reported.append((what, error))
+        raise RuntimeError("the log is gone too")
+
+    broken = BusyTrail(busy=1, error=lost)
+    await commit_records(broken.store, 1)
+
+    await AuditLog(broken, FixedClock(), report).chain_after_commit()  # still raises nothing
+
+    assert reported == [("audit chaining after commit failed", lost)]
+    assert await broken.count() == 0

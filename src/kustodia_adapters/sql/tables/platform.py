@@ -1,7 +1,8 @@
-"""Tables of the platform's stores, none of which belongs to the unit of work.
+"""Tables of the platform's stores.
 
-Tickets, the audit chain, credentials, replay protection (idempotency keys, webhook receipts),
-evidence blobs, KYC sessions and the queue of reconciliation differences: each store runs its
+Support tickets are written through the unit of work (``uow.tickets``). The audit chain,
+credentials, replay protection (idempotency keys, webhook receipts), evidence blobs, KYC
+sessions and the queue of reconciliation differences are not: each of those stores runs its
 own short transaction. The audit entries are append-only (triggers created by the migration
 refuse UPDATE and DELETE, and on PostgreSQL TRUNCATE); ``audit_chain_lock`` is the one row every
 append locks first, so appends queue and the chain never forks.
