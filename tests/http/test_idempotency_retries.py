@@ -67,16 +67,24 @@ def test_a_key_whose_request_died_is_taken_over_by_a_retry_once_its_lease_ended(
     assert len(world.ok("GET", "/v1/escrows", payer)["items"]) == 1
 
 
-def test_a_request_that_died_after_its_work_committed_is_never_run_again(
-    world: World, payer: Person, payee: Person, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def dying_after_the_commit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests from now on die after their commit: no response stored, no claim freed.
+
+    As when the process is killed between the two; ``monkeypatch.undo()`` revives them.
+    """
     store = world.use_cases.platform.idempotency.store
 
     async def died(*_: Any) -> None:
-        """The process was killed after the commit: no response stored, no claim freed."""
+        pass
 
     monkeypatch.setattr(store, "complete", died)
     monkeypatch.setattr(store, "release", died)
+
+
+def test_a_request_that_died_after_its_work_committed_is_never_run_again(
+    world: World, payer: Person, payee: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dying_after_the_commit(world, monkeypatch)
     headers = {"Idempotency-Key": "create-then-die"}
     world.call("POST", "/v1/escrows", payer, payment_terms(payee), headers=headers)
     monkeypatch.undo()

@@ -235,49 +235,38 @@ async def _forget_stored_responses(url: str) -> None:
         await engine.dispose()
 
 
+OPEN_ESCROW = {
+    "kind": "standard", "creator_role": "payer", "counterparty_email": LUIS.email,
+    "amount": 90_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
+    "description": "Once only",
+}  # fmt: skip
+OPEN_TICKET = {"subject": "Once only", "body": "Where is my money?"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "named_by"),
+    [("/v1/escrows", OPEN_ESCROW, "description"), ("/v1/tickets", OPEN_TICKET, "subject")],
+    ids=["escrow", "ticket"],
+)
 def test_a_request_whose_response_was_lost_after_its_commit_is_not_run_again(
-    database_url: str,
+    database_url: str, path: str, body: dict[str, object], named_by: str
 ) -> None:
-    """The unit of work marked the key's claim committed: a retry cannot take it over."""
+    """The unit of work marked the key's claim committed: a retry cannot take it over.
+
+    Escrows and tickets alike: both commit in the request's unit of work.
+    """
     container = _container(database_url)
     assert _seed(container) is True
     with TestClient(app_for(container), raise_server_exceptions=False) as client:
         ana = _login(client, ANA.email, ANA.password)
-        terms = {
-            "kind": "standard", "creator_role": "payer", "counterparty_email": LUIS.email,
-            "amount": 90_000, "currency": "MXN", "custody_percent": 100, "custody_days": 5,
-            "description": "Once only",
-        }  # fmt: skip
-        headers = {"Idempotency-Key": "open-once", "Authorization": f"Bearer {ana}"}
-        first = client.post("/v1/escrows", json=terms, headers=headers)
+        headers = {"Idempotency-Key": "create-once", "Authorization": f"Bearer {ana}"}
+        first = client.post(path, json=body, headers=headers)
         assert first.status_code == 201
         asyncio.run(_forget_stored_responses(database_url))
         _call(client, "POST", "/v1/sandbox/clock/advance", ana, body={"seconds": 600})
 
-        retry = client.post("/v1/escrows", json=terms, headers=headers)
+        retry = client.post(path, json=body, headers=headers)
 
         assert (retry.status_code, retry.json()["code"]) == (409, "idempotency.response_lost")
-        mine = _call(client, "GET", "/v1/escrows?limit=100", ana)["items"]
-        assert [e["id"] for e in mine if e["description"] == "Once only"] == [first.json()["id"]]
-
-
-def test_a_ticket_whose_response_was_lost_after_its_commit_is_not_opened_again(
-    database_url: str,
-) -> None:
-    """Tickets commit in the request's unit of work, so the claim's commit mark covers them."""
-    container = _container(database_url)
-    assert _seed(container) is True
-    with TestClient(app_for(container), raise_server_exceptions=False) as client:
-        ana = _login(client, ANA.email, ANA.password)
-        help_please = {"subject": "Once only", "body": "Where is my money?"}
-        headers = {"Idempotency-Key": "ticket-once", "Authorization": f"Bearer {ana}"}
-        first = client.post("/v1/tickets", json=help_please, headers=headers)
-        assert first.status_code == 201
-        asyncio.run(_forget_stored_responses(database_url))
-        _call(client, "POST", "/v1/sandbox/clock/advance", ana, body={"seconds": 600})
-
-        retry = client.post("/v1/tickets", json=help_please, headers=headers)
-
-        assert (retry.status_code, retry.json()["code"]) == (409, "idempotency.response_lost")
-        mine = _call(client, "GET", "/v1/tickets?limit=100", ana)["items"]
-        assert [t["id"] for t in mine if t["subject"] == "Once only"] == [first.json()["id"]]
+        mine = _call(client, "GET", f"{path}?limit=100", ana)["items"]
+        assert [c["id"] for c in mine if c[named_by] == "Once only"] == [first.json()["id"]]

@@ -7,14 +7,13 @@ its result and is chained later, once.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from kustodia_domain.services.idempotency import CLAIM_LEASE
 from tests.http.harness import Person, World
 from tests.http.test_admin_audit import trail
 from tests.http.test_audit_after_commit import trail_unreachable
+from tests.http.test_idempotency_retries import dying_after_the_commit
 
 HELP = {"subject": "Help", "body": "Where is my money?"}
 
@@ -22,13 +21,7 @@ HELP = {"subject": "Help", "body": "Where is my money?"}
 def test_a_ticket_whose_response_was_lost_after_its_commit_is_not_opened_again(
     world: World, payer: Person, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = world.use_cases.platform.idempotency.store
-
-    async def died(*_: Any) -> None:
-        """The process was killed after the commit: no response stored, no claim freed."""
-
-    monkeypatch.setattr(store, "complete", died)
-    monkeypatch.setattr(store, "release", died)
+    dying_after_the_commit(world, monkeypatch)
     headers = {"Idempotency-Key": "ticket-then-die"}
     world.call("POST", "/v1/tickets", payer, HELP, headers=headers)
     monkeypatch.undo()
